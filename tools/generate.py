@@ -26,6 +26,7 @@ TARGETS = {
     "python": ROOT / "python" / "src" / CONTRACT_DIR,
     "ruby": ROOT / "clients" / "ruby" / "lib" / CONTRACT_DIR,
 }
+SERVICE_CONFIG = "supportability_grpc_service_config.json"  # shipped beside each language's code
 PYTHON_INIT = '"""Generated from proto/supportability/v1 by tools/generate.py. Do not edit."""\n'
 
 
@@ -45,6 +46,7 @@ def generate_python(out: Path) -> None:
     _run([sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_ROOT}", f"-I{GOOGLEAPIS}",
           f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}", *_protos()])
     (out / CONTRACT_DIR / "__init__.py").write_text(PYTHON_INIT)
+    shutil.copy(PROTO_ROOT / CONTRACT_DIR / SERVICE_CONFIG, out / CONTRACT_DIR)
 
 
 def generate_ruby(out: Path) -> None:
@@ -58,6 +60,7 @@ def generate_ruby(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     _run([protoc, f"-I{PROTO_ROOT}", f"-I{GOOGLEAPIS}", f"--ruby_out={out}",
           f"--plugin=protoc-gen-grpc={plugin}", f"--grpc_out={out}", *_protos()])
+    shutil.copy(PROTO_ROOT / CONTRACT_DIR / SERVICE_CONFIG, out / CONTRACT_DIR)
 
 
 GENERATORS = {"python": generate_python, "ruby": generate_ruby}
