@@ -1,0 +1,88 @@
+# The project's entry points. `make run` and `make test` set up whatever is missing first
+# (Debian packages, the Python venv, buf from npm, Maven dependencies), quickly when present.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+BUF      := node_modules/.bin/buf
+STAMPS   := .cache/stamps
+REGISTRY ?= var/registry
+ADDRESS  ?= 127.0.0.1:50051
+MVN      := mvn -B -q -Dstyle.color=never
+export SUPPORTABILITY_ROOT := $(CURDIR)
+
+.PHONY: help setup run test lint generate model test-contract test-python test-java test-ruby \
+        test-cross-language bench release-contract clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+
+# -- setup ------------------------------------------------------------------------------------
+
+$(STAMPS)/apt: tools/setup-apt.sh
+	@mkdir -p $(STAMPS)
+	bash tools/setup-apt.sh
+	@touch $@
+
+$(STAMPS)/venv: python/pyproject.toml python/requirements.lock
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c python/requirements.lock -e 'python[dev]'
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm ## install everything the build needs (idempotent)
+
+# -- contract -----------------------------------------------------------------------------------
+
+generate: setup ## regenerate the checked-in Python and Ruby code from proto/
+	$(PY) tools/generate.py
+
+lint: $(STAMPS)/npm ## buf lint, and buf breaking against the last released contract
+	$(BUF) lint
+	$(BUF) breaking --against releases/contract.binpb
+
+release-contract: lint ## record the current contract as released: later breaking changes fail lint
+	$(BUF) build -o releases/contract.binpb
+
+# -- run ------------------------------------------------------------------------------------------
+
+model: setup ## train and promote the default model if the registry has none
+	$(PY) -m supportability train --registry $(REGISTRY) --if-empty
+
+run: model ## serve the promoted model on $(ADDRESS) (health checking and reflection on)
+	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY)
+
+# -- test -----------------------------------------------------------------------------------------
+
+test: setup ## every test of every language
+	$(MAKE) --no-print-directory test-contract model test-python test-java test-ruby test-cross-language
+
+test-contract: setup
+	$(MAKE) --no-print-directory lint
+	$(PY) tools/generate.py --check
+
+test-python: setup
+	cd python && ../$(PY) -m pytest -q
+
+test-java: setup model
+	cd clients/java && $(MVN) verify
+
+test-ruby: setup model
+	cd clients/ruby && rake test
+
+test-cross-language: setup model
+	$(PY) -m pytest -q tests
+
+# -- bench ----------------------------------------------------------------------------------------
+
+bench: setup model ## benchmarks: throughput and latency, side by side with the reference points
+	$(PY) bench/run.py
+
+clean: ## remove build output (keeps the venv and the registry)
+	rm -rf clients/java/target .cache/stamps

@@ -1,0 +1,3 @@
+from supportability.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""The `supportability` command line: serve, plus the training pipeline's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import click
+
+from supportability.serving.config import ENV_PREFIX, ServerConfig
+from supportability.training.commands import data, evaluate, models, train
+
+_CLICK_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _config_options(command: Any) -> Any:
+    """One --option per ServerConfig setting, so the two can never disagree."""
+    for f in reversed(dataclasses.fields(ServerConfig)):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} [env {ENV_PREFIX}{f.name.upper()}; default {f.default!r}]"
+        if f.type == "bool":
+            command = click.option(f"{flag}/--no-{flag[2:]}", f.name, default=None, help=help_text)(command)
+        else:
+            command = click.option(flag, f.name, type=_CLICK_TYPES[f.type], default=None, help=help_text)(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+def main() -> None:
+    """Supportability: calibrated predictions for merchant support cases."""
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="TOML file of settings (keys as the option names, with underscores).")
+@click.option("--train-if-empty", is_flag=True,
+              help="Train and promote the default model on synthetic data if the registry has none.")
+@_config_options
+def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> None:
+    """Serve predictions over gRPC, with health checking and reflection.
+
+    Settings come from defaults, then --config, then SUPPORTABILITY_* environment variables,
+    then these options. SIGTERM stops accepting calls and lets in-flight ones finish.
+    """
+    from supportability.serving.logs import configure_logging
+    from supportability.serving.server import serve as run_server
+
+    try:
+        config = ServerConfig.load(config_file, **settings)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    configure_logging(config.log_level)
+    if train_if_empty:
+        from supportability.registry import Registry
+        from supportability.training import train_default
+
+        if Registry(config.registry).promoted_version() is None:
+            click.echo(f"no promoted model in {config.registry}: training the default model", err=True)
+            train_default(config.registry, progress=True)
+    asyncio.run(run_server(config))
+
+
+for command in (data, models, train, evaluate):
+    main.add_command(command)

@@ -1,0 +1,137 @@
+"""A thin Python client for the service: one long-lived object per process, thread-safe.
+
+    with Client("127.0.0.1:50051") as client:
+        prediction = client.predict_case(SupportCase(subject="Payout missing", channel=CHANNEL_EMAIL))
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from supportability.serving.errors import FieldViolation, SupportabilityError
+from supportability.v1 import (
+    model_service_pb2,
+    model_service_pb2_grpc,
+    prediction_pb2,
+    prediction_service_pb2,
+    prediction_service_pb2_grpc,
+    support_case_pb2,
+)
+
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+
+def service_config() -> str:
+    """The contract's retry and timeout policy, copied beside the generated code."""
+    return resources.files("supportability.v1").joinpath("supportability_grpc_service_config.json").read_text()
+
+
+class Client:
+    """Calls a Supportability service.
+
+    Args:
+        target: "host:port" or any gRPC target such as "dns:///svc:50051".
+        token: bearer token sent as `authorization` metadata on every call.
+        timeout: default deadline in seconds for every unary call (never unbounded).
+        retries: retry UNAVAILABLE per the contract's service config; False turns it off.
+        credentials: channel credentials for TLS / mutual TLS; None means plaintext.
+    """
+
+    def __init__(self, target: str, *, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+                 retries: bool = True, credentials: grpc.ChannelCredentials | None = None) -> None:
+        options: list[tuple[str, Any]] = [("grpc.enable_retries", int(retries))]
+        if retries:
+            options.append(("grpc.service_config", json.dumps(json.loads(service_config()))))
+        self._channel = (grpc.secure_channel(target, credentials, options) if credentials
+                         else grpc.insecure_channel(target, options))
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.timeout = timeout
+        self._predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def predict_case(self, support_case: support_case_pb2.SupportCase, *, model_version: str = "",
+                     options: prediction_pb2.PredictionOptions | None = None, request_id: str | None = None,
+                     timeout: float | None = None) -> prediction_service_pb2.PredictCaseResponse:
+        request = prediction_service_pb2.PredictCaseRequest(
+            support_case=support_case, model_version=model_version, options=options,
+            request_id=request_id or str(uuid.uuid4()))
+        return self.send(request, timeout=timeout)
+
+    def batch_predict_cases(self, support_cases: Sequence[support_case_pb2.SupportCase], *, model_version: str = "",
+                            options: prediction_pb2.PredictionOptions | None = None, request_id: str | None = None,
+                            timeout: float | None = None) -> prediction_service_pb2.BatchPredictCasesResponse:
+        request = prediction_service_pb2.BatchPredictCasesRequest(
+            support_cases=support_cases, model_version=model_version, options=options,
+            request_id=request_id or str(uuid.uuid4()))
+        return self.send(request, timeout=timeout)
+
+    def stream_predict_cases(self, requests: Iterable[prediction_service_pb2.StreamPredictCasesRequest], *,
+                             timeout: float | None = None) -> Iterator[prediction_service_pb2.StreamPredictCasesResponse]:
+        """One response per request, in order; a bad case is an error in its own response."""
+        def with_ids() -> Iterator[prediction_service_pb2.StreamPredictCasesRequest]:
+            for r in requests:
+                if not r.request_id:
+                    r.request_id = str(uuid.uuid4())
+                yield r
+        try:
+            yield from self._predictions.StreamPredictCases(with_ids(), timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise error_from_rpc(exc) from None
+
+    def list_models(self, page_size: int = 0, page_token: str = "") -> model_service_pb2.ListModelsResponse:
+        return self.send(model_service_pb2.ListModelsRequest(page_size=page_size, page_token=page_token))
+
+    def get_model(self, version: str = "") -> model_service_pb2.GetModelResponse:
+        return self.send(model_service_pb2.GetModelRequest(version=version))
+
+    def send(self, request: Any, *, timeout: float | None = None) -> Any:
+        """Send any unary request message of the contract to its method."""
+        method = {
+            prediction_service_pb2.PredictCaseRequest: self._predictions.PredictCase,
+            prediction_service_pb2.BatchPredictCasesRequest: self._predictions.BatchPredictCases,
+            model_service_pb2.ListModelsRequest: self._models.ListModels,
+            model_service_pb2.GetModelRequest: self._models.GetModel,
+        }[type(request)]
+        try:
+            return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise error_from_rpc(exc, getattr(request, "request_id", "")) from None
+
+
+def error_from_rpc(exc: grpc.RpcError, request_id: str = "") -> SupportabilityError:
+    """A failed call as the same `SupportabilityError` that the in-process `Predictor` raises."""
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    reason, violations, retry_delay, metadata = "", [], None, {}
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason, metadata = info.reason, dict(info.metadata)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations = [FieldViolation(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info_retry = error_details_pb2.RetryInfo()
+            detail.Unpack(info_retry)
+            retry_delay = info_retry.retry_delay.ToTimedelta().total_seconds()
+    return SupportabilityError(exc.code(), reason, exc.details() or "", violations=violations,
+                               retry_delay_seconds=retry_delay,
+                               request_id=metadata.pop("request_id", request_id), metadata=metadata)

@@ -1,0 +1,84 @@
+"""Server configuration: defaults, then a TOML file, then SUPPORTABILITY_* environment variables,
+then command-line options (each overriding the one before)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SUPPORTABILITY_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Every setting of `supportability serve`; the field names are the TOML keys, and the
+    environment variables are the upper-cased names with the SUPPORTABILITY_ prefix."""
+
+    address: str = _setting("127.0.0.1:50051", "host:port to listen on; port 0 picks a free port")
+    registry: str = _setting("var/registry", "model registry directory; its promoted version is served")
+    ready_file: str = _setting("", "file to write 'host:port' to once serving (for scripts and tests)")
+    max_concurrent_calls: int = _setting(64, "calls in flight beyond this are shed with RESOURCE_EXHAUSTED")
+    shed_retry_delay_seconds: float = _setting(0.05, "retry delay suggested to shed callers (RetryInfo)")
+    shutdown_grace_seconds: float = _setting(10.0, "on SIGTERM, how long in-flight calls may take to finish")
+    reload_interval_seconds: float = _setting(2.0, "how often to check for a newly promoted version; 0 = never")
+    token_file: str = _setting("", "file of bearer tokens, one per line; with no tokens, no authentication")
+    tokens: str = _setting("", "comma-separated bearer tokens (prefer token_file or the environment)")
+    tls_cert: str = _setting("", "PEM certificate chain; with tls_key, serve TLS")
+    tls_key: str = _setting("", "PEM private key of tls_cert")
+    tls_client_ca: str = _setting("", "PEM CA bundle; when set, clients must present a certificate (mTLS)")
+    log_case_text: bool = _setting(False, "include case subjects and bodies in logs (off: privacy)")
+    log_level: str = _setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+
+    @classmethod
+    def load(cls, file: str | Path | None = None, env: dict[str, str] | None = None,
+             **overrides: Any) -> "ServerConfig":
+        """Merge the layers; unknown keys in the file are an error, not a silent no-op."""
+        values: dict[str, Any] = {}
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if file:
+            with open(file, "rb") as handle:
+                data = tomllib.load(handle)
+            unknown = sorted(set(data) - set(fields))
+            if unknown:
+                raise ValueError(f"{file}: unknown setting(s) {', '.join(unknown)}")
+            values.update(data)
+        env = os.environ if env is None else env
+        for name in fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{name: _coerce(fields[name].type, value, name) for name, value in values.items()})
+
+    def bearer_tokens(self) -> list[str]:
+        tokens = [t.strip() for t in self.tokens.split(",") if t.strip()]
+        if self.token_file:
+            tokens += [line.strip() for line in Path(self.token_file).read_text().splitlines() if line.strip()]
+        return tokens
+
+
+def _coerce(type_name: str, value: Any, name: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        if type_name == "int":
+            return int(value)
+        if type_name == "float":
+            return float(value)
+        if type_name == "bool":
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+    except ValueError:
+        raise ValueError(f"setting {name}: {value!r} is not a valid {type_name}") from None
+    return value

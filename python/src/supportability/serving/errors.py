@@ -1,0 +1,108 @@
+"""The service's error model: one exception type that becomes a rich `google.rpc.Status`.
+
+Every error carries an `ErrorInfo` (domain + reason from the contract's `ErrorReason`), plus
+`BadRequest` field violations for invalid input and `RetryInfo` when load is shed. The same
+exception is what in-process callers of `Predictor` catch, so both paths fail identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+ERROR_DOMAIN = "supportability.dev"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One invalid field: its path in the request (e.g. `support_cases[3].subject`) and why."""
+
+    field: str
+    description: str
+
+
+@dataclass
+class SupportabilityError(Exception):
+    """An error with a gRPC status code, an `ErrorReason` name and optional details."""
+
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    violations: Sequence[FieldViolation] = ()
+    retry_delay_seconds: float | None = None
+    request_id: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.code.name} {self.reason}: {self.message}"
+
+    def to_status(self) -> status_pb2.Status:
+        """The `google.rpc.Status` sent in the `grpc-status-details-bin` trailer."""
+        details = [error_details_pb2.ErrorInfo(
+            reason=self.reason, domain=ERROR_DOMAIN,
+            metadata={**self.metadata, **({"request_id": self.request_id} if self.request_id else {})},
+        )]
+        if self.violations:
+            details.append(error_details_pb2.BadRequest(field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in self.violations
+            ]))
+        if self.retry_delay_seconds is not None:
+            delay = duration_pb2.Duration()
+            delay.FromNanoseconds(int(self.retry_delay_seconds * 1e9))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        packed = []
+        for detail in details:
+            wrapper = any_pb2.Any()
+            wrapper.Pack(detail)
+            packed.append(wrapper)
+        return status_pb2.Status(code=_code_number(self.code), message=self.message, details=packed)
+
+
+def _code_number(code: grpc.StatusCode) -> int:
+    return code.value[0]  # grpc.StatusCode values are (number, name) pairs
+
+
+def invalid_case(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(
+        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_CASE",
+        "the case is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
+        violations=violations, request_id=request_id)
+
+
+def invalid_request(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(
+        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST",
+        "the request is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
+        violations=violations, request_id=request_id)
+
+
+def model_version_not_found(version: str, *, field_name: str, code: grpc.StatusCode,
+                            request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(
+        code, "MODEL_VERSION_NOT_FOUND", f"model version {version!r} is not in the registry",
+        violations=[FieldViolation(field_name, f"unknown model version {version!r}")],
+        request_id=request_id, metadata={"model_version": version})
+
+
+def model_not_loaded(request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_LOADED",
+                               "no model version is loaded yet", request_id=request_id)
+
+
+def overloaded(retry_delay_seconds: float, request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED",
+                               "the service is at its concurrency limit; retry later",
+                               retry_delay_seconds=retry_delay_seconds, request_id=request_id)
+
+
+def unauthenticated() -> SupportabilityError:
+    return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED",
+                               "missing or invalid bearer token")

@@ -1,0 +1,182 @@
+"""`Predictor`: the service's behaviour, callable in-process.
+
+The gRPC server is a thin transport over this class, so a Python caller that wants no
+network hop gets the same validation, the same answers and the same errors (as
+`SupportabilityError`, carrying the reason and field violations the server would send).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from os import PathLike
+
+import grpc
+
+from supportability.models import SupportModel
+from supportability.registry import ArtifactError, ModelNotFoundError, Registry
+from supportability.serving import convert, errors, validation
+from supportability.v1 import model_service_pb2, prediction_pb2, prediction_service_pb2
+
+log = logging.getLogger(__name__)
+DEFAULT_TOP_K = 3
+DEFAULT_ARTICLE_COUNT = 3
+MAX_PAGE_SIZE = 1_000
+DEFAULT_PAGE_SIZE = 50
+
+
+class Predictor:
+    """Answers the contract's requests from the models in a registry.
+
+    >>> predictor = Predictor("var/registry")
+    >>> predictor.predict_case(PredictCaseRequest(support_case=...)).prediction.routing
+    """
+
+    def __init__(self, registry: str | PathLike[str] | Registry, *, load_promoted: bool = True) -> None:
+        self.registry = registry if isinstance(registry, Registry) else Registry(registry)
+        self._lock = threading.Lock()
+        self._promoted: SupportModel | None = None
+        self._pinned: dict[str, SupportModel] = {}  # versions requested by name, loaded on demand
+        self._listeners: list[Callable[[SupportModel], None]] = []
+        if load_promoted:
+            self.reload()
+
+    # -- model lifecycle --------------------------------------------------------------------
+
+    @property
+    def model(self) -> SupportModel | None:
+        """The promoted model currently answering, or None before one is loaded."""
+        return self._promoted
+
+    def on_model_change(self, listener: Callable[[SupportModel], None]) -> None:
+        """Call `listener(model)` whenever a newly promoted model starts answering."""
+        self._listeners.append(listener)
+
+    def reload(self) -> bool:
+        """Load the registry's promoted version if it is not the one answering.
+
+        Returns True when the answering model changed. A version that fails to load (missing,
+        tampered, incompatible) is logged and rejected; the previous model keeps answering.
+        """
+        version = self.registry.promoted_version()
+        current = self._promoted
+        if version is None or (current is not None and current.info.version == version):
+            return False
+        try:
+            model = self.registry.load(version)
+        except (ArtifactError, ModelNotFoundError) as exc:
+            log.error("rejected promoted model version", extra={"model_version": version, "error": str(exc)})
+            return False
+        self._promoted = model  # a single reference swap: in-flight calls keep the model they took
+        log.info("serving model version", extra={"model_version": version})
+        for listener in self._listeners:
+            listener(model)
+        return True
+
+    def _model_for(self, version: str, request_id: str) -> SupportModel:
+        current = self._promoted
+        if not version or (current is not None and current.info.version == version):
+            if current is None:
+                raise errors.model_not_loaded(request_id)
+            return current
+        with self._lock:
+            model = self._pinned.get(version)
+            if model is None:
+                try:
+                    model = self.registry.load(version)
+                except ModelNotFoundError:
+                    raise errors.model_version_not_found(
+                        version, field_name="model_version", code=grpc.StatusCode.INVALID_ARGUMENT,
+                        request_id=request_id) from None
+                self._pinned = {**dict(list(self._pinned.items())[-3:]), version: model}  # keep a few
+            return model
+
+    # -- predictions ------------------------------------------------------------------------
+
+    def predict_case(self, request: prediction_service_pb2.PredictCaseRequest) -> prediction_service_pb2.PredictCaseResponse:
+        """Validate and predict one case."""
+        request_id = request.request_id or str(uuid.uuid4())
+        prediction = self._predict_one(request, request_id)
+        return prediction_service_pb2.PredictCaseResponse(prediction=prediction, request_id=request_id)
+
+    def predict_stream_item(self, request: prediction_service_pb2.StreamPredictCasesRequest) -> prediction_service_pb2.StreamPredictCasesResponse:
+        """One message of a stream: an invalid case becomes an error in its response, not a failed stream."""
+        request_id = request.request_id or str(uuid.uuid4())
+        try:
+            return prediction_service_pb2.StreamPredictCasesResponse(
+                request_id=request_id, prediction=self._predict_one(request, request_id))
+        except errors.SupportabilityError as exc:
+            return prediction_service_pb2.StreamPredictCasesResponse(request_id=request_id, error=exc.to_status())
+
+    def batch_predict_cases(self, request: prediction_service_pb2.BatchPredictCasesRequest) -> prediction_service_pb2.BatchPredictCasesResponse:
+        """Validate the whole batch, then predict it in one vectorised pass."""
+        request_id = request.request_id or str(uuid.uuid4())
+        cases = request.support_cases
+        request_errors = (validation.batch_size_violations(len(cases)) + validation.options_violations(request.options)
+                          + validation.request_id_violations(request.request_id))
+        if request_errors:
+            raise errors.invalid_request(request_errors, request_id)
+        case_errors = [v for i, case in enumerate(cases) for v in validation.case_violations(case, f"support_cases[{i}]")]
+        if case_errors:
+            raise errors.invalid_case(case_errors, request_id)
+        model = self._model_for(request.model_version, request_id)
+        predictions = self._run(model, cases, request.options)
+        return prediction_service_pb2.BatchPredictCasesResponse(predictions=predictions, request_id=request_id)
+
+    def _predict_one(self, request: prediction_service_pb2.PredictCaseRequest | prediction_service_pb2.StreamPredictCasesRequest,
+                     request_id: str) -> prediction_pb2.CasePrediction:
+        request_errors = validation.options_violations(request.options) + validation.request_id_violations(request.request_id)
+        if request_errors:
+            raise errors.invalid_request(request_errors, request_id)
+        if not request.HasField("support_case"):
+            raise errors.invalid_case([errors.FieldViolation("support_case", "required")], request_id)
+        case_errors = validation.case_violations(request.support_case, "support_case")
+        if case_errors:
+            raise errors.invalid_case(case_errors, request_id)
+        model = self._model_for(request.model_version, request_id)
+        return self._run(model, [request.support_case], request.options)[0]
+
+    @staticmethod
+    def _run(model: SupportModel, cases: Sequence, options: prediction_pb2.PredictionOptions) -> list[prediction_pb2.CasePrediction]:
+        results = model.predict(
+            [convert.case_from_proto(c) for c in cases],
+            top_k=options.top_k or DEFAULT_TOP_K,
+            article_count=options.article_count or DEFAULT_ARTICLE_COUNT,
+            explain=options.explain,
+        )
+        version = model.info.version
+        return [convert.prediction_to_proto(r, case_id=c.case_id, model_version=version) for r, c in zip(results, cases)]
+
+    # -- models -----------------------------------------------------------------------------
+
+    def list_models(self, request: model_service_pb2.ListModelsRequest) -> model_service_pb2.ListModelsResponse:
+        """A page of the registry's versions, newest first; the page token is an offset."""
+        violations = []
+        if not 0 <= request.page_size <= MAX_PAGE_SIZE:
+            violations.append(errors.FieldViolation("page_size", f"must be between 0 and {MAX_PAGE_SIZE}"))
+        if request.page_token and not request.page_token.isdigit():
+            violations.append(errors.FieldViolation("page_token", "not a token from a previous response"))
+        if violations:
+            raise errors.invalid_request(violations)
+        start = int(request.page_token or 0)
+        size = request.page_size or DEFAULT_PAGE_SIZE
+        infos = self.registry.list()
+        promoted = self.registry.promoted_version()
+        page = infos[start:start + size]
+        return model_service_pb2.ListModelsResponse(
+            models=[convert.model_to_proto(i, promoted=i.version == promoted) for i in page],
+            next_page_token=str(start + size) if start + size < len(infos) else "",
+        )
+
+    def get_model(self, request: model_service_pb2.GetModelRequest) -> model_service_pb2.GetModelResponse:
+        """One version by name, or the promoted one when none is named."""
+        promoted = self.registry.promoted_version()
+        version = request.version or promoted
+        for info in self.registry.list():
+            if info.version == version:
+                return model_service_pb2.GetModelResponse(model=convert.model_to_proto(info, promoted=version == promoted))
+        if not request.version:
+            raise errors.model_not_loaded()
+        raise errors.model_version_not_found(request.version, field_name="version", code=grpc.StatusCode.NOT_FOUND)

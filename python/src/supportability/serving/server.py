@@ -1,0 +1,254 @@
+"""The gRPC server: a thin asyncio transport over `Predictor`.
+
+Requests arrive as raw bytes and are parsed here, so a message that does not parse (a
+string with invalid UTF-8, truncated bytes) is INVALID_ARGUMENT rather than grpcio's INTERNAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from supportability.serving import errors
+from supportability.serving.config import ServerConfig
+from supportability.serving.predictor import Predictor
+from supportability.v1 import model_service_pb2, prediction_service_pb2
+
+log = logging.getLogger(__name__)
+
+PREDICTION_SERVICE = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"].full_name
+MODEL_SERVICE = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].full_name
+# Open to every caller, as load balancers and grpcurl expect.
+_OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> None:
+    await context.abort(error.code, error.message,
+                        trailing_metadata=((_STATUS_DETAILS_KEY, error.to_status().SerializeToString()),))
+
+
+def _parse(message_type: type[Message], data: bytes) -> Message:
+    try:
+        return message_type.FromString(data)
+    except DecodeError:
+        raise errors.invalid_request([errors.FieldViolation(
+            "", f"not a valid {message_type.DESCRIPTOR.full_name}: the bytes do not parse "
+                "(for example, a string field holds invalid UTF-8)")]) from None
+
+
+class _Shedder:
+    """Bounded concurrency: past the limit a call is refused at once with RetryInfo, so
+    overload shows up as fast RESOURCE_EXHAUSTED instead of an ever-growing queue."""
+
+    def __init__(self, limit: int, retry_delay_seconds: float) -> None:
+        self.limit = limit
+        self.retry_delay_seconds = retry_delay_seconds
+        self.in_flight = 0
+
+    def admit(self) -> None:
+        if self.in_flight >= self.limit:
+            raise errors.overloaded(self.retry_delay_seconds)
+        self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+
+
+class SupportabilityServer:
+    """Owns the grpc.aio server, health, reflection, hot reload and graceful shutdown."""
+
+    def __init__(self, config: ServerConfig, predictor: Predictor | None = None) -> None:
+        self.config = config
+        self.predictor = predictor or Predictor(config.registry, load_promoted=False)
+        self.health = health.aio.HealthServicer()
+        self._shedder = _Shedder(config.max_concurrent_calls, config.shed_retry_delay_seconds)
+        self._server: grpc.aio.Server | None = None
+        self._reloader: asyncio.Task[None] | None = None
+        self.port: int | None = None
+
+    # -- handlers -----------------------------------------------------------------------
+
+    def _unary(self, request_type: type[Message], call: Callable[[Any], Message], *, offload: bool = False
+               ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+        async def handler(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            try:
+                self._shedder.admit()
+            except errors.SupportabilityError as exc:
+                await _abort(context, exc)
+            try:
+                request = _parse(request_type, data)
+                # Large work (batches) leaves the event loop free for other calls; single
+                # predictions take well under a millisecond and run inline.
+                if offload:
+                    response = await asyncio.get_running_loop().run_in_executor(None, call, request)
+                else:
+                    response = call(request)
+                if context.time_remaining() is not None and context.time_remaining() <= 0:
+                    return b""  # the caller is gone; grpc already answered DEADLINE_EXCEEDED
+                return response.SerializeToString()
+            except errors.SupportabilityError as exc:
+                await _abort(context, exc)
+            finally:
+                self._shedder.release()
+        return handler
+
+    async def _stream(self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        async for data in requests:
+            try:
+                request = _parse(prediction_service_pb2.StreamPredictCasesRequest, data)
+            except errors.SupportabilityError as exc:
+                response = prediction_service_pb2.StreamPredictCasesResponse(error=exc.to_status())
+            else:
+                response = self.predictor.predict_stream_item(request)
+            yield response.SerializeToString()
+
+    def _handlers(self) -> list[grpc.GenericRpcHandler]:
+        p = self.predictor
+        prediction = {
+            "PredictCase": grpc.unary_unary_rpc_method_handler(
+                self._unary(prediction_service_pb2.PredictCaseRequest, p.predict_case)),
+            "BatchPredictCases": grpc.unary_unary_rpc_method_handler(
+                self._unary(prediction_service_pb2.BatchPredictCasesRequest, p.batch_predict_cases, offload=True)),
+            "StreamPredictCases": grpc.stream_stream_rpc_method_handler(self._stream),
+        }
+        models = {
+            "ListModels": grpc.unary_unary_rpc_method_handler(
+                self._unary(model_service_pb2.ListModelsRequest, p.list_models)),
+            "GetModel": grpc.unary_unary_rpc_method_handler(
+                self._unary(model_service_pb2.GetModelRequest, p.get_model)),
+        }
+        return [grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
+                grpc.method_handlers_generic_handler(MODEL_SERVICE, models)]
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _credentials(self) -> grpc.ServerCredentials | None:
+        c = self.config
+        if not (c.tls_cert and c.tls_key):
+            return None
+        root = Path(c.tls_client_ca).read_bytes() if c.tls_client_ca else None
+        return grpc.ssl_server_credentials([(Path(c.tls_key).read_bytes(), Path(c.tls_cert).read_bytes())],
+                                           root_certificates=root, require_client_auth=root is not None)
+
+    async def start(self) -> int:
+        """Bind, load the promoted model, report SERVING; returns the bound port."""
+        interceptors = [_BearerTokenInterceptor(tokens)] if (tokens := self.config.bearer_tokens()) else []
+        self._server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
+        self._server.add_generic_rpc_handlers(self._handlers())
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        reflection.enable_server_reflection(
+            (PREDICTION_SERVICE, MODEL_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
+        credentials = self._credentials()
+        if credentials:
+            self.port = self._server.add_secure_port(self.config.address, credentials)
+        else:
+            self.port = self._server.add_insecure_port(self.config.address)
+        for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):
+            await self.health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self._server.start()
+        self.predictor.on_model_change(lambda _: asyncio.get_running_loop().create_task(self._mark_serving()))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.predictor.reload)
+        if self.predictor.model is not None:
+            await self._mark_serving()
+        if self.config.reload_interval_seconds > 0:
+            self._reloader = loop.create_task(self._watch_registry())
+        if self.config.ready_file:
+            host = self.config.address.rsplit(":", 1)[0]
+            tmp = f"{self.config.ready_file}.tmp"
+            Path(tmp).write_text(f"{host}:{self.port}")
+            os.replace(tmp, self.config.ready_file)
+        log.info("serving", extra={"address": f"{self.config.address.rsplit(':', 1)[0]}:{self.port}",
+                                   "tls": bool(credentials), "auth": bool(interceptors)})
+        return self.port
+
+    async def _mark_serving(self) -> None:
+        for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):
+            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+
+    async def _watch_registry(self) -> None:
+        """Hot reload: a newly promoted version is loaded beside the old one, then swapped in."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.config.reload_interval_seconds)
+            try:
+                await loop.run_in_executor(None, self.predictor.reload)
+            except Exception:  # a broken registry must not stop the server that is serving
+                log.exception("registry check failed")
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop accepting calls, let in-flight ones finish within the grace period."""
+        if self._reloader:
+            self._reloader.cancel()
+        await self.health.enter_graceful_shutdown()
+        if self._server:
+            await self._server.stop(self.config.shutdown_grace_seconds if grace is None else grace)
+
+    async def wait_for_termination(self) -> None:
+        assert self._server is not None
+        await self._server.wait_for_termination()
+
+
+class _BearerTokenInterceptor(grpc.aio.ServerInterceptor):
+    """Requires `authorization: Bearer <token>` on every call but health and reflection.
+    Tokens are compared in constant time; neither they nor the header reach any log."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._tokens = [t.encode() for t in tokens]
+
+    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+                                details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        if details.method.startswith(_OPEN_SERVICES) or self._authorized(details.invocation_metadata):
+            return await continuation(details)
+        handler = await continuation(details)
+        return _reject(handler)
+
+    def _authorized(self, metadata: Any) -> bool:
+        header = next((v for k, v in metadata or () if k == "authorization"), "")
+        scheme, _, token = header.partition(" ")
+        presented = token.strip().encode()
+        # Check every token so the time taken says nothing about which one nearly matched.
+        matched = False
+        for expected in self._tokens:
+            matched |= hmac.compare_digest(presented, expected)
+        return scheme.lower() == "bearer" and matched
+
+
+def _reject(handler: grpc.RpcMethodHandler | None) -> grpc.RpcMethodHandler:
+    error = errors.unauthenticated()
+
+    async def unary(_request: Any, context: grpc.aio.ServicerContext) -> None:
+        await _abort(context, error)
+
+    async def streaming(_requests: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        await _abort(context, error)
+        yield b""  # unreachable: makes this an async generator, as stream handlers must be
+
+    if handler is not None and handler.request_streaming:
+        return grpc.stream_stream_rpc_method_handler(streaming)
+    return grpc.unary_unary_rpc_method_handler(unary)
+
+
+async def serve(config: ServerConfig) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    server = SupportabilityServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down", extra={"grace_seconds": config.shutdown_grace_seconds})
+    await server.stop()

@@ -1,0 +1,62 @@
+"""Test helpers: run a real server in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+
+class ServerProcess:
+    """`python -m supportability serve` on 127.0.0.1:0, for as long as the `with` block.
+
+        with ServerProcess(registry) as server:
+            Client(server.target).predict_case(...)
+    """
+
+    def __init__(self, registry: str | os.PathLike[str], *args: str, start_timeout: float = 60.0) -> None:
+        self.registry = str(registry)
+        self.args = args
+        self.start_timeout = start_timeout
+        self.target = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self._dir = tempfile.TemporaryDirectory(prefix="supportability-server-")
+        self.log_path = Path(self._dir.name) / "server.log"
+
+    def __enter__(self) -> "ServerProcess":
+        ready = Path(self._dir.name) / "ready"
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "supportability", "serve", "--address", "127.0.0.1:0",
+             "--registry", self.registry, "--ready-file", str(ready), *self.args],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.start_timeout
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"server did not start; its log:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+        self.target = ready.read_text()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL if it has not exited within `timeout`; returns the exit code."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        self._log.close()
+        self._dir.cleanup()

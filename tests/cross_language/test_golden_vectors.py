@@ -1,0 +1,80 @@
+"""The same golden cases through the Python, Java and Ruby clients against one real server:
+every client must see the same queues, probabilities (to 1e-6) and model version."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+
+from supportability.client import Client
+from supportability.testing import ServerProcess
+from supportability.v1 import prediction_service_pb2
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors" / "cases.json"
+REGISTRY = Path(os.environ.get("SUPPORTABILITY_REGISTRY", ROOT / "var" / "registry"))
+JAVA_CLASSPATH = ROOT / "clients" / "java" / "target" / "classpath.txt"
+RUNNERS = {
+    "java": lambda: ["java", "-cp", JAVA_CLASSPATH.read_text().strip(), "dev.supportability.client.tools.GoldenVectors"],
+    "ruby": lambda: ["ruby", str(ROOT / "clients" / "ruby" / "bin" / "supportability-golden-vectors")],
+}
+
+
+def _vectors() -> list[dict[str, Any]]:
+    return json.loads(VECTORS.read_text())["vectors"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with ServerProcess(REGISTRY) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def python_predictions(server: ServerProcess) -> dict[str, dict[str, Any]]:
+    out = {}
+    with Client(server.target) as client:
+        for vector in _vectors():
+            request = json_format.ParseDict(vector["request"], prediction_service_pb2.PredictCaseRequest())
+            response = client.send(request)
+            out[vector["name"]] = json_format.MessageToDict(response.prediction)
+    return out
+
+
+def _assert_same(expected: Any, actual: Any, where: str) -> None:
+    if isinstance(expected, float) or isinstance(actual, float):
+        assert math.isclose(expected, actual, rel_tol=0, abs_tol=1e-6), f"{where}: {expected} != {actual}"
+    elif isinstance(expected, dict):
+        assert expected.keys() == actual.keys(), f"{where}: fields {sorted(expected)} != {sorted(actual)}"
+        for key in expected:
+            _assert_same(expected[key], actual[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert len(expected) == len(actual), f"{where}: {len(expected)} items != {len(actual)}"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            _assert_same(e, a, f"{where}[{i}]")
+    else:
+        assert expected == actual, f"{where}: {expected!r} != {actual!r}"
+
+
+def test_python_client_predicts_every_vector(python_predictions: dict[str, dict[str, Any]]) -> None:
+    for name, prediction in python_predictions.items():
+        assert prediction["routing"]["topQueues"], name
+        assert prediction["modelVersion"], name
+
+
+@pytest.mark.parametrize("language", sorted(RUNNERS))
+def test_client_matches_python(language: str, server: ServerProcess, python_predictions: dict[str, dict[str, Any]],
+                               tmp_path: Path) -> None:
+    out = tmp_path / f"{language}.jsonl"
+    subprocess.run([*RUNNERS[language](), server.target, str(VECTORS), str(out)], check=True, timeout=180)
+    lines = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    assert [line["name"] for line in lines] == [v["name"] for v in _vectors()]
+    for line in lines:
+        _assert_same(python_predictions[line["name"]], line["prediction"], f"{language}:{line['name']}")
