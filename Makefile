@@ -9,6 +9,7 @@ BUF      := node_modules/.bin/buf
 STAMPS   := .cache/stamps
 REGISTRY ?= var/registry
 ADDRESS  ?= 127.0.0.1:50051
+METRICS_ADDRESS ?= 127.0.0.1:9464
 MVN      := mvn -B -q -Dstyle.color=never
 export SUPPORTABILITY_ROOT := $(CURDIR)
 
@@ -56,7 +57,7 @@ model: setup ## train and promote the default model if the registry has none
 	$(PY) -m supportability train --registry $(REGISTRY) --if-empty
 
 run: model ## serve the promoted model on $(ADDRESS) (health checking and reflection on)
-	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY)
+	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY) --metrics-address $(METRICS_ADDRESS)
 
 # -- test -----------------------------------------------------------------------------------------
 

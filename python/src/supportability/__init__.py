@@ -15,8 +15,8 @@ from typing import Any
 _EXPORTS = {
     "Client": "supportability.client",
     "Predictor": "supportability.serving.predictor",
-    "SupportabilityError": "supportability.serving.errors",
-    "FieldViolation": "supportability.serving.errors",
+    "SupportabilityError": "supportability.errors",
+    "FieldViolation": "supportability.errors",
 }
 __all__ = sorted(_EXPORTS)
 

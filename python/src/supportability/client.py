@@ -16,7 +16,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from supportability.serving.errors import FieldViolation, SupportabilityError
+from supportability.errors import FieldViolation, SupportabilityError
 from supportability.v1 import (
     model_service_pb2,
     model_service_pb2_grpc,

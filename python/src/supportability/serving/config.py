@@ -25,6 +25,7 @@ class ServerConfig:
     address: str = _setting("127.0.0.1:50051", "host:port to listen on; port 0 picks a free port")
     registry: str = _setting("var/registry", "model registry directory; its promoted version is served")
     ready_file: str = _setting("", "file to write 'host:port' to once serving (for scripts and tests)")
+    metrics_address: str = _setting("", "host:port for Prometheus /metrics (make run uses 127.0.0.1:9464); empty: off")
     max_concurrent_calls: int = _setting(64, "calls in flight beyond this are shed with RESOURCE_EXHAUSTED")
     shed_retry_delay_seconds: float = _setting(0.05, "retry delay suggested to shed callers (RetryInfo)")
     shutdown_grace_seconds: float = _setting(10.0, "on SIGTERM, how long in-flight calls may take to finish")
@@ -34,7 +35,7 @@ class ServerConfig:
     tls_cert: str = _setting("", "PEM certificate chain; with tls_key, serve TLS")
     tls_key: str = _setting("", "PEM private key of tls_cert")
     tls_client_ca: str = _setting("", "PEM CA bundle; when set, clients must present a certificate (mTLS)")
-    log_case_text: bool = _setting(False, "include case subjects and bodies in logs (off: privacy)")
+    tracing: str = _setting("", "OpenTelemetry span exporter: 'otlp' (OTEL_EXPORTER_OTLP_* variables) or 'console'; empty: off")
     log_level: str = _setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from os import PathLike
@@ -17,7 +18,8 @@ import grpc
 
 from supportability.models import SupportModel
 from supportability.registry import ArtifactError, ModelNotFoundError, Registry
-from supportability.serving import convert, errors, validation
+from supportability import errors
+from supportability.serving import convert, validation
 from supportability.v1 import model_service_pb2, prediction_pb2, prediction_service_pb2
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ DEFAULT_TOP_K = 3
 DEFAULT_ARTICLE_COUNT = 3
 MAX_PAGE_SIZE = 1_000
 DEFAULT_PAGE_SIZE = 50
+# Large enough to keep the models vectorised, small enough to notice a passed deadline soon.
+BATCH_CHUNK = 250
 
 
 class Predictor:
@@ -110,8 +114,13 @@ class Predictor:
         except errors.SupportabilityError as exc:
             return prediction_service_pb2.StreamPredictCasesResponse(request_id=request_id, error=exc.to_status())
 
-    def batch_predict_cases(self, request: prediction_service_pb2.BatchPredictCasesRequest) -> prediction_service_pb2.BatchPredictCasesResponse:
-        """Validate the whole batch, then predict it in one vectorised pass."""
+    def batch_predict_cases(self, request: prediction_service_pb2.BatchPredictCasesRequest, *,
+                            deadline: float | None = None) -> prediction_service_pb2.BatchPredictCasesResponse:
+        """Validate the whole batch, then predict it in vectorised chunks.
+
+        `deadline` is a `time.monotonic()` instant: past it, the remaining chunks are not
+        computed and DEADLINE_EXCEEDED is raised, so abandoned work stops early.
+        """
         request_id = request.request_id or str(uuid.uuid4())
         cases = request.support_cases
         request_errors = (validation.batch_size_violations(len(cases)) + validation.options_violations(request.options)
@@ -122,7 +131,11 @@ class Predictor:
         if case_errors:
             raise errors.invalid_case(case_errors, request_id)
         model = self._model_for(request.model_version, request_id)
-        predictions = self._run(model, cases, request.options)
+        predictions: list[prediction_pb2.CasePrediction] = []
+        for start in range(0, len(cases), BATCH_CHUNK):
+            if deadline is not None and time.monotonic() > deadline:
+                raise errors.deadline_exceeded(request_id)
+            predictions += self._run(model, cases[start:start + BATCH_CHUNK], request.options)
         return prediction_service_pb2.BatchPredictCasesResponse(predictions=predictions, request_id=request_id)
 
     def _predict_one(self, request: prediction_service_pb2.PredictCaseRequest | prediction_service_pb2.StreamPredictCasesRequest,

@@ -7,10 +7,12 @@ string with invalid UTF-8, truncated bytes) is INVALID_ARGUMENT rather than grpc
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import os
 import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,10 @@ from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from supportability.serving import errors
+from supportability import errors
+from supportability.serving import tracing
 from supportability.serving.config import ServerConfig
+from supportability.serving.metrics import ServerMetrics
 from supportability.serving.predictor import Predictor
 from supportability.v1 import model_service_pb2, prediction_service_pb2
 
@@ -32,6 +36,7 @@ MODEL_SERVICE = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].fu
 # Open to every caller, as load balancers and grpcurl expect.
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
+_PREDICTING_METHODS = ("PredictCase", "BatchPredictCases")
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> None:
@@ -73,6 +78,8 @@ class SupportabilityServer:
         self.config = config
         self.predictor = predictor or Predictor(config.registry, load_promoted=False)
         self.health = health.aio.HealthServicer()
+        self.metrics = ServerMetrics()
+        self.metrics_port: int | None = None
         self._shedder = _Shedder(config.max_concurrent_calls, config.shed_retry_delay_seconds)
         self._server: grpc.aio.Server | None = None
         self._reloader: asyncio.Task[None] | None = None
@@ -80,29 +87,50 @@ class SupportabilityServer:
 
     # -- handlers -----------------------------------------------------------------------
 
-    def _unary(self, request_type: type[Message], call: Callable[[Any], Message], *, offload: bool = False
-               ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+    def _unary(self, method: str, request_type: type[Message], call: Callable[[Any], Message], *,
+               offload: bool = False) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
         async def handler(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            started = time.perf_counter()
+            code, request_id, reason = grpc.StatusCode.OK, "", ""
             try:
-                self._shedder.admit()
-            except errors.SupportabilityError as exc:
-                await _abort(context, exc)
-            try:
-                request = _parse(request_type, data)
-                # Large work (batches) leaves the event loop free for other calls; single
-                # predictions take well under a millisecond and run inline.
-                if offload:
-                    response = await asyncio.get_running_loop().run_in_executor(None, call, request)
-                else:
-                    response = call(request)
-                if context.time_remaining() is not None and context.time_remaining() <= 0:
-                    return b""  # the caller is gone; grpc already answered DEADLINE_EXCEEDED
+                response = await self._answer(request_type, call, data, context, offload)
+                request_id = getattr(response, "request_id", "")
+                if method in _PREDICTING_METHODS:
+                    self.metrics.observe_predictions(
+                        [response.prediction] if method == "PredictCase" else response.predictions)
                 return response.SerializeToString()
             except errors.SupportabilityError as exc:
+                code, request_id, reason = exc.code, exc.request_id, exc.reason
+                if exc.reason == "OVERLOADED":
+                    self.metrics.load_shed.inc()
                 await _abort(context, exc)
             finally:
-                self._shedder.release()
+                elapsed = time.perf_counter() - started
+                self.metrics.observe_call(method, code.name, elapsed)
+                # Failed calls at INFO, successful ones at DEBUG; never the case text.
+                level = logging.DEBUG if code == grpc.StatusCode.OK else logging.INFO
+                if log.isEnabledFor(level):
+                    log.log(level, "call", extra={"method": method, "code": code.name, "reason": reason,
+                                                  "request_id": request_id, "duration_ms": round(elapsed * 1e3, 3)})
         return handler
+
+    async def _answer(self, request_type: type[Message], call: Callable[[Any], Message], data: bytes,
+                      context: grpc.aio.ServicerContext, offload: bool) -> Message:
+        self._shedder.admit()
+        try:
+            request = _parse(request_type, data)
+            remaining = context.time_remaining()
+            if remaining is not None and remaining <= 0:
+                raise errors.deadline_exceeded(getattr(request, "request_id", ""))
+            # Large work (batches) leaves the event loop free for other calls and stops at the
+            # caller's deadline; single predictions take well under a millisecond and run inline.
+            if offload:
+                deadline = None if remaining is None else time.monotonic() + remaining
+                return await asyncio.get_running_loop().run_in_executor(
+                    None, functools.partial(call, request, deadline=deadline))
+            return call(request)
+        finally:
+            self._shedder.release()
 
     async def _stream(self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
         async for data in requests:
@@ -118,16 +146,17 @@ class SupportabilityServer:
         p = self.predictor
         prediction = {
             "PredictCase": grpc.unary_unary_rpc_method_handler(
-                self._unary(prediction_service_pb2.PredictCaseRequest, p.predict_case)),
+                self._unary("PredictCase", prediction_service_pb2.PredictCaseRequest, p.predict_case)),
             "BatchPredictCases": grpc.unary_unary_rpc_method_handler(
-                self._unary(prediction_service_pb2.BatchPredictCasesRequest, p.batch_predict_cases, offload=True)),
+                self._unary("BatchPredictCases", prediction_service_pb2.BatchPredictCasesRequest,
+                            p.batch_predict_cases, offload=True)),
             "StreamPredictCases": grpc.stream_stream_rpc_method_handler(self._stream),
         }
         models = {
             "ListModels": grpc.unary_unary_rpc_method_handler(
-                self._unary(model_service_pb2.ListModelsRequest, p.list_models)),
+                self._unary("ListModels", model_service_pb2.ListModelsRequest, p.list_models)),
             "GetModel": grpc.unary_unary_rpc_method_handler(
-                self._unary(model_service_pb2.GetModelRequest, p.get_model)),
+                self._unary("GetModel", model_service_pb2.GetModelRequest, p.get_model)),
         }
         return [grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
                 grpc.method_handlers_generic_handler(MODEL_SERVICE, models)]
@@ -144,7 +173,11 @@ class SupportabilityServer:
 
     async def start(self) -> int:
         """Bind, load the promoted model, report SERVING; returns the bound port."""
-        interceptors = [_BearerTokenInterceptor(tokens)] if (tokens := self.config.bearer_tokens()) else []
+        interceptors: list[grpc.aio.ServerInterceptor] = []
+        if self.config.tracing:
+            interceptors.append(tracing.server_interceptor(self.config.tracing))
+        if tokens := self.config.bearer_tokens():
+            interceptors.append(_BearerTokenInterceptor(tokens))
         self._server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
         self._server.add_generic_rpc_handlers(self._handlers())
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
@@ -158,11 +191,14 @@ class SupportabilityServer:
         for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):
             await self.health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self._server.start()
-        self.predictor.on_model_change(lambda _: asyncio.get_running_loop().create_task(self._mark_serving()))
+        if self.config.metrics_address:
+            self.metrics_port = self.metrics.serve(self.config.metrics_address)
         loop = asyncio.get_running_loop()
+        self.predictor.on_model_change(lambda model: loop.call_soon_threadsafe(self._on_model_change, model))
         await loop.run_in_executor(None, self.predictor.reload)
         if self.predictor.model is not None:
             await self._mark_serving()
+            self.metrics.set_model_version(self.predictor.model.info.version)
         if self.config.reload_interval_seconds > 0:
             self._reloader = loop.create_task(self._watch_registry())
         if self.config.ready_file:
@@ -171,8 +207,14 @@ class SupportabilityServer:
             Path(tmp).write_text(f"{host}:{self.port}")
             os.replace(tmp, self.config.ready_file)
         log.info("serving", extra={"address": f"{self.config.address.rsplit(':', 1)[0]}:{self.port}",
-                                   "tls": bool(credentials), "auth": bool(interceptors)})
+                                   "metrics_port": self.metrics_port, "tls": bool(credentials),
+                                   "auth": bool(self.config.bearer_tokens()), "tracing": self.config.tracing})
         return self.port
+
+    def _on_model_change(self, model: Any) -> None:
+        """Runs on the event loop after a reload thread swapped the model in."""
+        self.metrics.set_model_version(model.info.version)
+        asyncio.get_running_loop().create_task(self._mark_serving())
 
     async def _mark_serving(self) -> None:
         for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):

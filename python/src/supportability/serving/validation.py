@@ -11,7 +11,7 @@ import re
 
 from google.protobuf import struct_pb2
 
-from supportability.serving.errors import FieldViolation
+from supportability.errors import FieldViolation
 from supportability.v1 import prediction_pb2, support_case_pb2
 
 MAX_SUBJECT_CHARS = 1_000

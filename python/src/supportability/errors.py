@@ -103,6 +103,11 @@ def overloaded(retry_delay_seconds: float, request_id: str = "") -> Supportabili
                                retry_delay_seconds=retry_delay_seconds, request_id=request_id)
 
 
+def deadline_exceeded(request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
+                               "the caller's deadline passed before the work started", request_id=request_id)
+
+
 def unauthenticated() -> SupportabilityError:
     return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED",
                                "missing or invalid bearer token")

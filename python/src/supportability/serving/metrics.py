@@ -1,0 +1,48 @@
+"""Prometheus metrics, served on their own port so scraping never competes with predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from supportability.v1 import prediction_pb2
+
+# Buckets sized for sub-millisecond predictions up to large batches.
+_LATENCY_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class ServerMetrics:
+    """The server's instruments, in a registry of their own (tests can run several servers)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.calls = Counter("supportability_rpc_calls", "Completed calls by method and status code.",
+                             ["method", "code"], registry=self.registry)
+        self.latency = Histogram("supportability_rpc_latency_seconds", "Call latency by method and status code.",
+                                 ["method", "code"], buckets=_LATENCY_BUCKETS, registry=self.registry)
+        self.predictions = Counter("supportability_predictions", "Predictions by top queue and decision.",
+                                   ["queue", "decision"], registry=self.registry)
+        self.load_shed = Counter("supportability_load_shed", "Calls refused at the concurrency limit.",
+                                 registry=self.registry)
+        self.model_version = Gauge("supportability_model_info", "1 for the model version serving by default.",
+                                   ["version"], registry=self.registry)
+
+    def serve(self, address: str) -> int:
+        """Expose /metrics on host:port (port 0 picks one); returns the bound port."""
+        host, _, port = address.rpartition(":")
+        server, _thread = start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
+        return server.server_port
+
+    def observe_call(self, method: str, code: str, seconds: float) -> None:
+        self.calls.labels(method, code).inc()
+        self.latency.labels(method, code).observe(seconds)
+
+    def observe_predictions(self, predictions: Iterable[prediction_pb2.CasePrediction]) -> None:
+        for p in predictions:
+            queue = p.routing.top_queues[0].queue if p.routing.top_queues else ""
+            self.predictions.labels(queue, prediction_pb2.DecisionAction.Name(p.decision.action)).inc()
+
+    def set_model_version(self, version: str) -> None:
+        self.model_version.clear()
+        self.model_version.labels(version).set(1)

@@ -1,0 +1,88 @@
+"""Behaviour under stress: load shedding, deadlines, graceful shutdown."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+import grpc
+import pytest
+
+from supportability.client import Client
+from supportability.errors import SupportabilityError
+from supportability.testing import ServerProcess
+from supportability.v1 import prediction_service_pb2 as ps
+from supportability.v1 import prediction_service_pb2_grpc
+from supportability.v1 import support_case_pb2 as sc
+
+CASE = sc.SupportCase(subject="Refund not showing", body="I refunded a customer last week and they have not got it.",
+                      channel=sc.CHANNEL_CHAT, language="en")
+BIG_BATCH = ps.BatchPredictCasesRequest(support_cases=[CASE] * 1000, options={"explain": True})
+
+
+def _log_entries(server: ServerProcess) -> list[dict]:
+    return [json.loads(line) for line in server.log_path.read_text().splitlines() if line.startswith("{")]
+
+
+def test_calls_beyond_the_limit_are_shed_with_retry_info(registry_path: Path) -> None:
+    with ServerProcess(registry_path, "--max-concurrent-calls", "1", "--shed-retry-delay-seconds", "0.25") as server, \
+            Client(server.target, retries=False, timeout=30) as client:
+        outcomes: list[SupportabilityError | None] = []
+
+        def call() -> None:
+            try:
+                client.send(BIG_BATCH)
+                outcomes.append(None)
+            except SupportabilityError as exc:
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=call) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        shed = [e for e in outcomes if e is not None]
+        assert None in outcomes, "no call got through"
+        assert shed, "no call was shed"
+        assert all((e.code, e.reason, e.retry_delay_seconds) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED", 0.25)
+                   for e in shed)
+        assert client.predict_case(CASE).prediction.routing.top_queues  # and it recovers
+
+
+def test_work_stops_when_the_callers_deadline_passes(registry_path: Path) -> None:
+    with ServerProcess(registry_path) as server, Client(server.target, retries=False) as client:
+        with pytest.raises(SupportabilityError) as caught:
+            client.send(BIG_BATCH, timeout=0.02)
+        assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert client.predict_case(CASE).prediction.routing.top_queues
+        server.stop()
+        calls = [e for e in _log_entries(server) if e.get("message") == "call" and e["method"] == "BatchPredictCases"]
+        # The server noticed and stopped between chunks instead of computing the whole batch.
+        assert calls and calls[0]["code"] == "DEADLINE_EXCEEDED", calls
+
+
+def test_sigterm_lets_in_flight_calls_finish(registry_path: Path) -> None:
+    with ServerProcess(registry_path, "--shutdown-grace-seconds", "20") as server:
+        channel = grpc.insecure_channel(server.target)
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        sent = threading.Semaphore(0)
+
+        def requests():
+            for i in range(4):
+                yield ps.StreamPredictCasesRequest(support_case=CASE, request_id=str(i))
+                sent.acquire(timeout=10)  # wait until the test has seen the answer (and sent SIGTERM)
+
+        responses = stub.StreamPredictCases(requests(), timeout=30)
+        first = next(responses)
+        server.process.send_signal(signal.SIGTERM)
+        sent.release()
+        rest = []
+        for response in responses:
+            rest.append(response)
+            sent.release()
+        channel.close()
+        assert [first.request_id, *(r.request_id for r in rest)] == ["0", "1", "2", "3"]
+        assert all(r.HasField("prediction") for r in [first, *rest])
+        assert server.process.wait(30) == 0
