@@ -46,10 +46,10 @@ generate: setup ## regenerate the checked-in Python and Ruby code from proto/
 
 lint: $(STAMPS)/npm ## buf lint, and buf breaking against the last released contract
 	$(BUF) lint
-	$(BUF) breaking --against releases/contract.binpb
+	$(BUF) breaking proto --against releases/contract.binpb
 
 release-contract: lint ## record the current contract as released: later breaking changes fail lint
-	$(BUF) build -o releases/contract.binpb
+	$(BUF) build proto -o releases/contract.binpb
 
 # -- run ------------------------------------------------------------------------------------------
 
