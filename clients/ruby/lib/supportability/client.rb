@@ -1,0 +1,119 @@
+# frozen_string_literal: true
+
+module Supportability
+  # The client of the Supportability service. Make one per process and share it between threads
+  # (Supportability.client is such a default); creating it opens nothing.
+  #
+  #   client = Supportability::Client.new(target: "models.internal:443", tls: true, token: "...")
+  #   response = client.predict_case(support_case: { subject: "Payout missing", body: "..." })
+  #   response.top_queue      # => "payouts"
+  #   response.auto_route?    # => true
+  #
+  # Keywords are the settings of Configuration; those not given come from
+  # Supportability.configuration (see Supportability.configure).
+  #
+  # Every method takes the request as a message or a Hash shaped like one (or as keywords), plus
+  # per-call options: `deadline:` (seconds, default the configured one) and `metadata:` (a Hash of
+  # extra gRPC metadata). A request without a request_id gets a fresh UUID. Failures raise a
+  # Supportability::Error subclass (see errors.rb).
+  class Client
+    attr_reader :config
+
+    def initialize(config = Supportability.configuration, **settings)
+      @config = config.with(**settings)
+      @connection = Connection.new(@config)
+      @instrumentation = Instrumentation.new(@config)
+    end
+
+    # PredictCase. Returns a V1::PredictCaseResponse.
+    def predict_case(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.build(V1::PredictCaseRequest, request, fields)
+      unary(:predict, :prediction, :predict_case, request, request.request_id, deadline, metadata)
+    end
+
+    # BatchPredictCases: up to 1,000 cases. Returns a V1::BatchPredictCasesResponse whose
+    # predictions are in the order of the cases.
+    def batch_predict_cases(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.build(V1::BatchPredictCasesRequest, request, fields)
+      unary(:batch_predict, :prediction, :batch_predict_cases, request, request.request_id, deadline, metadata)
+    end
+
+    # StreamPredictCases. `requests` is any Enumerable of V1::StreamPredictCasesRequest messages or
+    # Hashes (consumed lazily, on a gRPC thread). Yields each V1::StreamPredictCasesResponse in order
+    # or, without a block, returns an Enumerator of them. A case the service rejects doesn't end the
+    # stream: its response has `error?` true and `to_error` gives the Supportability::Error.
+    # The deadline bounds the whole stream (default: the configured stream_deadline).
+    def stream_predict_cases(requests, deadline: nil, metadata: nil, &block)
+      return enum_for(:stream_predict_cases, requests, deadline: deadline, metadata: metadata) unless block
+
+      messages = requests.lazy.map { |r| Requests.build(V1::StreamPredictCasesRequest, r, {}) }
+      @instrumentation.call(:stream_predict, rpc: rpc_name(:prediction, :stream_predict_cases),
+                                             request_id: nil) do |payload|
+        payload[:count] = 0
+        with_errors(nil) do
+          responses = @connection.stub(:prediction).stream_predict_cases(
+            messages, deadline: deadline_at(deadline || @config.stream_deadline), metadata: call_metadata(metadata)
+          )
+          responses.each do |response|
+            payload[:count] += 1
+            yield response
+          end
+        end
+        nil
+      end
+    end
+
+    # ListModels. Returns a V1::ListModelsResponse.
+    def list_models(request = nil, deadline: nil, metadata: nil, **fields)
+      request = message(V1::ListModelsRequest, request, fields)
+      unary(:list_models, :model, :list_models, request, nil, deadline, metadata)
+    end
+
+    # GetModel, e.g. get_model(version: "20260101-abc"). Returns a V1::GetModelResponse.
+    def get_model(request = nil, deadline: nil, metadata: nil, **fields)
+      request = message(V1::GetModelRequest, request, fields)
+      unary(:get_model, :model, :get_model, request, nil, deadline, metadata)
+    end
+
+    # Closes this process's channel (a later call reopens it). Optional: for tests and shutdown.
+    def close
+      @connection.close
+    end
+
+    private
+
+    def unary(event, service, method, request, request_id, deadline, metadata)
+      @instrumentation.call(event, rpc: rpc_name(service, method), request_id: request_id) do
+        with_errors(request_id) do
+          @connection.stub(service).public_send(method, request, deadline: deadline_at(deadline || @config.deadline),
+                                                                 metadata: call_metadata(metadata))
+        end
+      end
+    end
+
+    def with_errors(request_id)
+      yield
+    rescue GRPC::BadStatus => e
+      raise Error.from_grpc(e, request_id: request_id)
+    end
+
+    def message(klass, request, fields)
+      request.is_a?(klass) ? request : klass.new(**(request || {}).merge(fields).transform_keys(&:to_sym))
+    end
+
+    def deadline_at(seconds)
+      Time.now + seconds
+    end
+
+    def call_metadata(extra)
+      metadata = {}
+      metadata["authorization"] = "Bearer #{@config.token}" if @config.token
+      extra ? metadata.merge(extra.transform_keys(&:to_s)) : metadata
+    end
+
+    def rpc_name(service, method)
+      stub_service = service == :prediction ? V1::PredictionService::Service : V1::ModelService::Service
+      "#{stub_service.service_name}/#{method.to_s.split('_').map(&:capitalize).join}"
+    end
+  end
+end

@@ -1,0 +1,130 @@
+# frozen_string_literal: true
+
+require "google/rpc/status_pb"
+require "google/rpc/error_details_pb"
+
+# An in-process gRPC server on 127.0.0.1:<free port> implementing the generated services, whose
+# replies the tests script: each call takes the next scripted behaviour for its method (a lambda
+# that returns the response or raises), or answers with a canned prediction when none is left.
+class FakeService
+  Call = Struct.new(:method, :request, :metadata)
+
+  attr_reader :target
+
+  def initialize
+    @calls = []
+    @mutex = Mutex.new
+    @script = Hash.new { |h, k| h[k] = [] }
+    @server = GRPC::RpcServer.new(pool_size: 8)
+    port = @server.add_http2_port("127.0.0.1:0", :this_port_is_insecure)
+    @target = "127.0.0.1:#{port}"
+    @server.handle(Prediction.new(self))
+    @server.handle(Models.new(self))
+    @thread = Thread.new { @server.run }
+    @server.wait_till_running(10) or raise "the fake gRPC server did not start"
+  end
+
+  def stop
+    @server.stop
+    @thread.join(10)
+  end
+
+  # Scripts the next calls of `method` (e.g. :predict_case).
+  def script(method, *behaviours)
+    @mutex.synchronize { @script[method].concat(behaviours) }
+  end
+
+  def reset
+    @mutex.synchronize do
+      @calls.clear
+      @script.clear
+    end
+  end
+
+  # The calls received so far of `method`.
+  def calls_of(method)
+    @mutex.synchronize { @calls.select { |c| c.method == method } }
+  end
+
+  def answer(method, request, call, default)
+    behaviour = @mutex.synchronize do
+      @calls << Call.new(method, request, call.metadata)
+      @script[method].shift
+    end
+    behaviour ? behaviour.call(request) : default
+  end
+
+  def self.prediction(case_id, queue: "payouts")
+    Supportability::V1::CasePrediction.new(
+      case_id: case_id, model_version: "fake-1",
+      routing: { top_queues: [{ queue: queue, probability: 0.9 }, { queue: "disputes", probability: 0.07 }] },
+      escalation: { probability: 0.2 },
+      decision: { action: :DECISION_ACTION_AUTO_ROUTE, queue: queue, confidence: 0.9, threshold: 0.8 }
+    )
+  end
+
+  # A GRPC::BadStatus like the Python server's: a google.rpc.Status with an ErrorInfo and the
+  # given extra details, in the grpc-status-details-bin trailer.
+  def self.rich_error(code, reason, message, request_id: "rid-from-server", extra: [])
+    info = Google::Rpc::ErrorInfo.new(reason: reason, domain: "supportability.dev",
+                                      metadata: { "request_id" => request_id })
+    status = Google::Rpc::Status.new(code: code, message: message,
+                                     details: [info, *extra].map { |d| Google::Protobuf::Any.pack(d) })
+    GRPC::BadStatus.new_status_exception(code, message,
+                                         { "grpc-status-details-bin" => Google::Rpc::Status.encode(status) })
+  end
+
+  class Prediction < Supportability::V1::PredictionService::Service
+    def initialize(fake)
+      super()
+      @fake = fake
+    end
+
+    def predict_case(request, call)
+      @fake.answer(:predict_case, request, call, Supportability::V1::PredictCaseResponse.new(
+        prediction: FakeService.prediction(request.support_case.case_id), request_id: request.request_id
+      ))
+    end
+
+    def batch_predict_cases(request, call)
+      @fake.answer(:batch_predict_cases, request, call, Supportability::V1::BatchPredictCasesResponse.new(
+        predictions: request.support_cases.map { |c| FakeService.prediction(c.case_id) },
+        request_id: request.request_id
+      ))
+    end
+
+    # Echoes each case as a prediction; a case without a subject gets a per-case error.
+    def stream_predict_cases(requests, call)
+      @fake.answer(:stream_predict_cases, nil, call, nil)
+      requests.lazy.map do |r|
+        if r.support_case.subject.empty?
+          status = Google::Rpc::Status.new(code: GRPC::Core::StatusCodes::INVALID_ARGUMENT, message: "no subject")
+          Supportability::V1::StreamPredictCasesResponse.new(request_id: r.request_id, error: status)
+        else
+          Supportability::V1::StreamPredictCasesResponse.new(
+            request_id: r.request_id, prediction: FakeService.prediction(r.support_case.case_id)
+          )
+        end
+      end
+    end
+  end
+
+  class Models < Supportability::V1::ModelService::Service
+    def initialize(fake)
+      super()
+      @fake = fake
+    end
+
+    def list_models(request, call)
+      @fake.answer(:list_models, request, call, Supportability::V1::ListModelsResponse.new(
+        models: [{ name: "fake", version: "fake-1", state: :MODEL_STATE_PROMOTED }]
+      ))
+    end
+
+    def get_model(request, call)
+      @fake.answer(:get_model, request, call, Supportability::V1::GetModelResponse.new(
+        model: { name: "fake", version: request.version, state: :MODEL_STATE_AVAILABLE }
+      ))
+    end
+  end
+end
