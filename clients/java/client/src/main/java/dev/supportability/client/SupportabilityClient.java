@@ -1,0 +1,774 @@
+package dev.supportability.client;
+
+import dev.supportability.v1.BatchPredictCasesRequest;
+import dev.supportability.v1.BatchPredictCasesResponse;
+import dev.supportability.v1.GetModelRequest;
+import dev.supportability.v1.GetModelResponse;
+import dev.supportability.v1.ListModelsRequest;
+import dev.supportability.v1.ListModelsResponse;
+import dev.supportability.v1.ModelServiceGrpc;
+import dev.supportability.v1.PredictCaseRequest;
+import dev.supportability.v1.PredictCaseResponse;
+import dev.supportability.v1.PredictionServiceGrpc;
+import dev.supportability.v1.SupportCase;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import io.grpc.NameResolverRegistry;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The client of the Supportability prediction service. Create one per process and share it: it is
+ * thread-safe, and it holds a pooled HTTP/2 connection per server.
+ *
+ * <pre>{@code
+ * try (SupportabilityClient client = SupportabilityClient.builder()
+ *     .target("127.0.0.1:50051")
+ *     .build()) {
+ *   PredictCaseResponse response = client.predictCase(supportCase);
+ *   Decision decision = response.getPrediction().getDecision();
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a deadline ({@link Builder#defaultDeadline}, 5 s unless set, or {@link
+ * RequestOptions.Builder#deadline}) and a request id (generated when the caller gives none).
+ * Calls the service could not answer because it was unavailable are retried per the contract's
+ * service config (up to 4 attempts, exponential backoff with jitter) unless {@link
+ * Builder#retries(boolean) retries are off}. Failures are thrown as, or complete futures with, a
+ * {@link SupportabilityException} subclass.
+ */
+public final class SupportabilityClient implements AutoCloseable {
+  /** The deadline of a unary call unless the builder or the call sets one. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(5);
+
+  /** The deadline of a prediction stream unless the builder or the call sets one. */
+  public static final Duration DEFAULT_STREAM_DEADLINE = Duration.ofMinutes(10);
+
+  /** How many cases a prediction stream keeps outstanding unless told otherwise. */
+  public static final int DEFAULT_STREAM_MAX_IN_FLIGHT = 128;
+
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+  private final ManagedChannel ownedChannel; // null when the caller shares their own channel
+  private final Channel channel; // ownedChannel or the shared one, with the client's interceptors
+  private final Duration defaultDeadline;
+  private final Duration streamDeadline;
+  private final Executor executor;
+
+  private SupportabilityClient(Builder builder, ManagedChannel ownedChannel, Channel baseChannel) {
+    this.ownedChannel = ownedChannel;
+    this.defaultDeadline = builder.defaultDeadline;
+    this.streamDeadline = builder.streamDeadline;
+    this.executor = builder.executor;
+    // The listener interceptor is added last so it runs first and times the whole call.
+    this.channel =
+        ClientInterceptors.intercept(
+            baseChannel,
+            CallInterceptors.headers(builder.bearerToken),
+            CallInterceptors.listeners(List.copyOf(builder.listeners)));
+  }
+
+  /**
+   * Starts building a client.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---- PredictCase ----
+
+  /**
+   * Predicts one case.
+   *
+   * @param supportCase the case
+   * @return the prediction and the request id
+   * @throws SupportabilityException when the call fails
+   */
+  public PredictCaseResponse predictCase(SupportCase supportCase) {
+    return predictCase(supportCase, RequestOptions.defaults());
+  }
+
+  /**
+   * Predicts one case with per-call options.
+   *
+   * @param supportCase the case
+   * @param options the call's deadline, headers and request id
+   * @return the prediction and the request id
+   * @throws SupportabilityException when the call fails
+   */
+  public PredictCaseResponse predictCase(SupportCase supportCase, RequestOptions options) {
+    return predictCase(PredictCaseRequest.newBuilder().setSupportCase(supportCase).build(), options);
+  }
+
+  /**
+   * Sends a {@code PredictCase} request (to choose the model version or the options).
+   *
+   * @param request the request
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public PredictCaseResponse predictCase(PredictCaseRequest request) {
+    return predictCase(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code PredictCase} request with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public PredictCaseResponse predictCase(PredictCaseRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return blockingCall(
+        PredictionServiceGrpc.getPredictCaseMethod(), request, request.getRequestId(), options);
+  }
+
+  /**
+   * Predicts one case without blocking.
+   *
+   * @param supportCase the case
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<PredictCaseResponse> predictCaseAsync(SupportCase supportCase) {
+    return predictCaseAsync(supportCase, RequestOptions.defaults());
+  }
+
+  /**
+   * Predicts one case without blocking, with per-call options.
+   *
+   * @param supportCase the case
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<PredictCaseResponse> predictCaseAsync(
+      SupportCase supportCase, RequestOptions options) {
+    return predictCaseAsync(
+        PredictCaseRequest.newBuilder().setSupportCase(supportCase).build(), options);
+  }
+
+  /**
+   * Sends a {@code PredictCase} request without blocking.
+   *
+   * @param request the request
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<PredictCaseResponse> predictCaseAsync(PredictCaseRequest request) {
+    return predictCaseAsync(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code PredictCase} request without blocking, with per-call options. Cancelling the
+   * future cancels the call.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<PredictCaseResponse> predictCaseAsync(
+      PredictCaseRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return futureCall(
+        PredictionServiceGrpc.getPredictCaseMethod(), request, request.getRequestId(), options);
+  }
+
+  // ---- BatchPredictCases ----
+
+  /**
+   * Predicts up to 1,000 cases in one call. The whole batch fails if any case is invalid; the
+   * field violations name the cases by index ({@code "support_cases[3].subject"}).
+   *
+   * @param supportCases the cases
+   * @return one prediction per case, in order
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchPredictCasesResponse batchPredictCases(List<SupportCase> supportCases) {
+    return batchPredictCases(
+        BatchPredictCasesRequest.newBuilder().addAllSupportCases(supportCases).build(),
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code BatchPredictCases} request.
+   *
+   * @param request the request
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchPredictCasesResponse batchPredictCases(BatchPredictCasesRequest request) {
+    return batchPredictCases(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code BatchPredictCases} request with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchPredictCasesResponse batchPredictCases(
+      BatchPredictCasesRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return blockingCall(
+        PredictionServiceGrpc.getBatchPredictCasesMethod(),
+        request,
+        request.getRequestId(),
+        options);
+  }
+
+  /**
+   * Predicts up to 1,000 cases without blocking.
+   *
+   * @param supportCases the cases
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<BatchPredictCasesResponse> batchPredictCasesAsync(
+      List<SupportCase> supportCases) {
+    return batchPredictCasesAsync(
+        BatchPredictCasesRequest.newBuilder().addAllSupportCases(supportCases).build(),
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code BatchPredictCases} request without blocking, with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<BatchPredictCasesResponse> batchPredictCasesAsync(
+      BatchPredictCasesRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return futureCall(
+        PredictionServiceGrpc.getBatchPredictCasesMethod(),
+        request,
+        request.getRequestId(),
+        options);
+  }
+
+  // ---- StreamPredictCases ----
+
+  /**
+   * Opens a prediction stream for high-volume callers, with the default stream deadline and at
+   * most {@value #DEFAULT_STREAM_MAX_IN_FLIGHT} cases outstanding.
+   *
+   * @return the open stream; close it when done
+   */
+  public PredictionStream openPredictionStream() {
+    return openPredictionStream(RequestOptions.defaults(), DEFAULT_STREAM_MAX_IN_FLIGHT);
+  }
+
+  /**
+   * Opens a prediction stream. The deadline covers the whole stream; the request id of the
+   * options is ignored (each message carries its own).
+   *
+   * @param options the stream's deadline (default {@link Builder#streamDeadline}) and headers
+   * @param maxInFlight how many cases may await their prediction before {@link
+   *     PredictionStream#predict} blocks
+   * @return the open stream; close it when done
+   */
+  public PredictionStream openPredictionStream(RequestOptions options, int maxInFlight) {
+    ClientCall<dev.supportability.v1.StreamPredictCasesRequest,
+            dev.supportability.v1.StreamPredictCasesResponse>
+        call =
+            channel.newCall(
+                PredictionServiceGrpc.getStreamPredictCasesMethod(),
+                callOptions(options.deadline().orElse(streamDeadline), "", options));
+    return new PredictionStream(call, maxInFlight);
+  }
+
+  // ---- ModelService ----
+
+  /**
+   * Lists the first page of model versions, newest first.
+   *
+   * @return the model versions
+   * @throws SupportabilityException when the call fails
+   */
+  public ListModelsResponse listModels() {
+    return listModels(ListModelsRequest.getDefaultInstance(), RequestOptions.defaults());
+  }
+
+  /**
+   * Lists model versions, one page per call.
+   *
+   * @param request the page size and token
+   * @param options the call's deadline and headers
+   * @return the page
+   * @throws SupportabilityException when the call fails
+   */
+  public ListModelsResponse listModels(ListModelsRequest request, RequestOptions options) {
+    return blockingCall(ModelServiceGrpc.getListModelsMethod(), request, "", options);
+  }
+
+  /**
+   * Gets one model version.
+   *
+   * @param version the version, or {@code ""} for the promoted one
+   * @return the model version
+   * @throws NotFoundException when there is no such version
+   * @throws SupportabilityException when the call fails otherwise
+   */
+  public GetModelResponse getModel(String version) {
+    return getModel(
+        GetModelRequest.newBuilder().setVersion(version).build(), RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code GetModel} request with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline and headers
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public GetModelResponse getModel(GetModelRequest request, RequestOptions options) {
+    return blockingCall(ModelServiceGrpc.getGetModelMethod(), request, "", options);
+  }
+
+  /**
+   * Closes the channel the client built, waiting up to 5 s for calls in flight. A channel passed
+   * to {@link Builder#channel(Channel)} belongs to the caller and stays open.
+   */
+  @Override
+  public void close() {
+    if (ownedChannel == null) {
+      return;
+    }
+    ownedChannel.shutdown();
+    try {
+      if (!ownedChannel.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        ownedChannel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      ownedChannel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- internals ----
+
+  private static PredictCaseRequest withRequestId(PredictCaseRequest request, RequestOptions options) {
+    String id = requestId(request.getRequestId(), options);
+    return id.equals(request.getRequestId()) ? request : request.toBuilder().setRequestId(id).build();
+  }
+
+  private static BatchPredictCasesRequest withRequestId(
+      BatchPredictCasesRequest request, RequestOptions options) {
+    String id = requestId(request.getRequestId(), options);
+    return id.equals(request.getRequestId()) ? request : request.toBuilder().setRequestId(id).build();
+  }
+
+  /** The per-call option wins over the request's own id; a UUID is made when neither is set. */
+  private static String requestId(String fromRequest, RequestOptions options) {
+    return options
+        .requestId()
+        .orElse(fromRequest.isEmpty() ? UUID.randomUUID().toString() : fromRequest);
+  }
+
+  private CallOptions callOptions(Duration deadline, String requestId, RequestOptions options) {
+    CallOptions callOptions =
+        CallOptions.DEFAULT
+            .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+            .withOption(CallInterceptors.REQUEST_ID, requestId)
+            .withOption(CallInterceptors.HEADERS, options.headers());
+    return executor == null ? callOptions : callOptions.withExecutor(executor);
+  }
+
+  private <Q, R> R blockingCall(
+      MethodDescriptor<Q, R> method, Q request, String requestId, RequestOptions options) {
+    try {
+      return ClientCalls.blockingUnaryCall(
+          channel,
+          method,
+          callOptions(options.deadline().orElse(defaultDeadline), requestId, options),
+          request);
+    } catch (StatusRuntimeException e) {
+      throw Errors.fromThrowable(e, requestId);
+    }
+  }
+
+  private <Q, R> CompletableFuture<R> futureCall(
+      MethodDescriptor<Q, R> method, Q request, String requestId, RequestOptions options) {
+    ClientCall<Q, R> call =
+        channel.newCall(
+            method, callOptions(options.deadline().orElse(defaultDeadline), requestId, options));
+    CompletableFuture<R> future = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        call,
+        request,
+        new StreamObserver<R>() {
+          @Override
+          public void onNext(R response) {
+            future.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            future.completeExceptionally(Errors.fromThrowable(t, requestId));
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    future.whenComplete(
+        (response, failure) -> {
+          if (future.isCancelled()) {
+            call.cancel("cancelled by the caller", null);
+          }
+        });
+    return future;
+  }
+
+  private static String defaultUserAgent() {
+    Properties properties = new Properties();
+    try (InputStream in = SupportabilityClient.class.getResourceAsStream("client.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return "supportability-java/" + properties.getProperty("version", "unknown");
+  }
+
+  /**
+   * Builds a {@link SupportabilityClient}. Give exactly one of {@link #target}, {@link
+   * #addresses}, {@link #channel} or {@link #channelBuilder}; everything else is optional.
+   */
+  public static final class Builder {
+    private String target;
+    private List<InetSocketAddress> addresses;
+    private Channel sharedChannel;
+    private ManagedChannelBuilder<?> channelBuilder;
+    private boolean tls;
+    private Path trustedCertificates;
+    private Path clientCertificateChain;
+    private Path clientPrivateKey;
+    private Supplier<String> bearerToken;
+    private Duration defaultDeadline = DEFAULT_DEADLINE;
+    private Duration streamDeadline = DEFAULT_STREAM_DEADLINE;
+    private boolean retries = true;
+    private Integer maxRetryAttempts;
+    private String userAgent;
+    private Executor executor;
+    private final List<CallListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Connects to one gRPC target: {@code "host:port"}, or {@code "dns:///host:port"} to spread
+     * calls round-robin over every address the name resolves to.
+     *
+     * @param target the target
+     * @return this builder
+     */
+    public Builder target(String target) {
+      this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /**
+     * Connects to a fixed list of servers and spreads calls over them round-robin.
+     *
+     * @param hostPorts the servers, each {@code "host:port"}
+     * @return this builder
+     */
+    public Builder addresses(List<String> hostPorts) {
+      List<InetSocketAddress> parsed = new ArrayList<>();
+      for (String hostPort : hostPorts) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+          throw new IllegalArgumentException("expected host:port, got " + hostPort);
+        }
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        parsed.add(new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1))));
+      }
+      this.addresses = List.copyOf(parsed);
+      return this;
+    }
+
+    /**
+     * Uses a channel the caller already has (and keeps: {@link SupportabilityClient#close()}
+     * leaves it open). Its own settings stand: TLS, user agent and retry policy cannot be set on
+     * the client then. Deadlines, token, request ids and listeners still apply.
+     *
+     * @param channel the channel to share
+     * @return this builder
+     */
+    public Builder channel(Channel channel) {
+      this.sharedChannel = Objects.requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Builds the channel from a channel builder the caller prepared, for full control of the
+     * transport (for example {@code NettyChannelBuilder} options, or an in-process channel in
+     * tests). The client applies its retry policy, user agent, executor and round-robin, and
+     * owns the channel. TLS is the builder's business then.
+     *
+     * @param channelBuilder the prepared builder
+     * @return this builder
+     */
+    public Builder channelBuilder(ManagedChannelBuilder<?> channelBuilder) {
+      this.channelBuilder = Objects.requireNonNull(channelBuilder, "channelBuilder");
+      return this;
+    }
+
+    /**
+     * Uses TLS, trusting the JVM's default certificate authorities.
+     *
+     * @return this builder
+     */
+    public Builder useTls() {
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Uses TLS, trusting the certificate authorities in a PEM file instead of the JVM's.
+     *
+     * @param caCertificatesPem the PEM file
+     * @return this builder
+     */
+    public Builder trustCertificates(Path caCertificatesPem) {
+      this.trustedCertificates = Objects.requireNonNull(caCertificatesPem, "caCertificatesPem");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Uses mutual TLS: presents this certificate to servers that ask for one.
+     *
+     * @param certificateChainPem the client certificate chain, PEM
+     * @param privateKeyPem its unencrypted PKCS#8 private key, PEM
+     * @return this builder
+     */
+    public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+      this.clientCertificateChain = Objects.requireNonNull(certificateChainPem, "certificateChainPem");
+      this.clientPrivateKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Sends {@code authorization: Bearer <token>} with every call.
+     *
+     * @param token the token
+     * @return this builder
+     */
+    public Builder bearerToken(String token) {
+      Objects.requireNonNull(token, "token");
+      return bearerToken(() -> token);
+    }
+
+    /**
+     * Sends {@code authorization: Bearer <token>} with every call, asking the supplier each time
+     * so that a rotated token is picked up.
+     *
+     * @param token supplies the current token; called on every call, so make it cheap
+     * @return this builder
+     */
+    public Builder bearerToken(Supplier<String> token) {
+      this.bearerToken = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /**
+     * Sets the deadline of unary calls that set none themselves. Default: 5 s.
+     *
+     * @param deadline positive
+     * @return this builder
+     */
+    public Builder defaultDeadline(Duration deadline) {
+      this.defaultDeadline = positive(deadline, "defaultDeadline");
+      return this;
+    }
+
+    /**
+     * Sets the deadline of prediction streams that set none themselves. Default: 10 minutes.
+     *
+     * @param deadline positive
+     * @return this builder
+     */
+    public Builder streamDeadline(Duration deadline) {
+      this.streamDeadline = positive(deadline, "streamDeadline");
+      return this;
+    }
+
+    /**
+     * Turns the contract's retry policy (retry UNAVAILABLE up to 4 attempts, exponential backoff
+     * from 0.1 s to 2 s with jitter) on or off. Default: on.
+     *
+     * @param enabled whether to retry
+     * @return this builder
+     */
+    public Builder retries(boolean enabled) {
+      this.retries = enabled;
+      return this;
+    }
+
+    /**
+     * Caps the attempts per call below the contract's 4.
+     *
+     * @param maxAttempts at least 1 (which is the same as turning retries off)
+     * @return this builder
+     */
+    public Builder maxRetryAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
+      }
+      this.maxRetryAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Sets the user agent, prepended to gRPC's own. Default: {@code supportability-java/<version>}.
+     *
+     * @param userAgent the user agent
+     * @return this builder
+     */
+    public Builder userAgent(String userAgent) {
+      this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+      return this;
+    }
+
+    /**
+     * Runs callbacks (future completions, stream responses, listeners) on this executor instead
+     * of gRPC's shared pool.
+     *
+     * @param executor the executor, which the caller shuts down
+     * @return this builder
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Adds a listener told about every finished call.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder callListener(CallListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     * @throws IllegalStateException when the settings contradict each other
+     */
+    public SupportabilityClient build() {
+      int sources =
+          (target != null ? 1 : 0)
+              + (addresses != null ? 1 : 0)
+              + (sharedChannel != null ? 1 : 0)
+              + (channelBuilder != null ? 1 : 0);
+      if (sources != 1) {
+        throw new IllegalStateException(
+            "give exactly one of target, addresses, channel or channelBuilder");
+      }
+      if (tls && (sharedChannel != null || channelBuilder != null)) {
+        throw new IllegalStateException("TLS is set on the channel when one is given");
+      }
+      if (sharedChannel != null) {
+        if (userAgent != null || maxRetryAttempts != null || !retries) {
+          throw new IllegalStateException(
+              "user agent and retries are set on the channel when one is shared");
+        }
+        return new SupportabilityClient(this, null, sharedChannel);
+      }
+      ManagedChannel owned = configure(channelBuilder != null ? channelBuilder : newChannelBuilder()).build();
+      return new SupportabilityClient(this, owned, owned);
+    }
+
+    private ManagedChannelBuilder<?> newChannelBuilder() {
+      ChannelCredentials credentials = credentials();
+      if (target != null) {
+        return Grpc.newChannelBuilder(target, credentials);
+      }
+      // The static-list resolver lives in this channel's own registry: no global state.
+      NameResolverRegistry registry = new NameResolverRegistry();
+      registry.register(new StaticAddressResolverProvider(addresses));
+      return Grpc.newChannelBuilder(StaticAddressResolverProvider.TARGET, credentials, registry);
+    }
+
+    private ChannelCredentials credentials() {
+      if (!tls) {
+        return InsecureChannelCredentials.create();
+      }
+      TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
+      try {
+        if (trustedCertificates != null) {
+          credentials.trustManager(trustedCertificates.toFile());
+        }
+        if (clientCertificateChain != null) {
+          credentials.keyManager(clientCertificateChain.toFile(), clientPrivateKey.toFile());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read TLS certificates or key", e);
+      }
+      return credentials.build();
+    }
+
+    private ManagedChannelBuilder<?> configure(ManagedChannelBuilder<?> builder) {
+      builder
+          .userAgent(userAgent != null ? userAgent : defaultUserAgent())
+          .defaultLoadBalancingPolicy("round_robin")
+          .defaultServiceConfig(ServiceConfig.load());
+      if (retries) {
+        builder.enableRetry();
+        if (maxRetryAttempts != null) {
+          builder.maxRetryAttempts(maxRetryAttempts);
+        }
+      } else {
+        builder.disableRetry();
+      }
+      if (executor != null) {
+        builder.executor(executor);
+      }
+      return builder;
+    }
+
+    private static Duration positive(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + duration);
+      }
+      return duration;
+    }
+  }
+}
