@@ -533,8 +533,8 @@ public final class SupportabilityClient implements AutoCloseable {
     /**
      * Builds the channel from a channel builder the caller prepared, for full control of the
      * transport (for example {@code NettyChannelBuilder} options, or an in-process channel in
-     * tests). The client applies its retry policy, user agent, executor and round-robin, and
-     * owns the channel. TLS is the builder's business then.
+     * tests). The client applies its retry policy, user agent and executor, and owns the
+     * channel. TLS and load balancing are the builder's business then.
      *
      * @param channelBuilder the prepared builder
      * @return this builder
@@ -711,19 +711,24 @@ public final class SupportabilityClient implements AutoCloseable {
         }
         return new SupportabilityClient(this, null, sharedChannel);
       }
-      ManagedChannel owned = configure(channelBuilder != null ? channelBuilder : newChannelBuilder()).build();
+      ManagedChannel owned =
+          configure(channelBuilder != null ? channelBuilder : newChannelBuilder()).build();
       return new SupportabilityClient(this, owned, owned);
     }
 
     private ManagedChannelBuilder<?> newChannelBuilder() {
       ChannelCredentials credentials = credentials();
+      ManagedChannelBuilder<?> builder;
       if (target != null) {
-        return Grpc.newChannelBuilder(target, credentials);
+        builder = Grpc.newChannelBuilder(target, credentials);
+      } else {
+        // The static-list resolver lives in this channel's own registry: no global state.
+        NameResolverRegistry registry = new NameResolverRegistry();
+        registry.register(new StaticAddressResolverProvider(addresses));
+        builder = Grpc.newChannelBuilder(StaticAddressResolverProvider.TARGET, credentials, registry);
       }
-      // The static-list resolver lives in this channel's own registry: no global state.
-      NameResolverRegistry registry = new NameResolverRegistry();
-      registry.register(new StaticAddressResolverProvider(addresses));
-      return Grpc.newChannelBuilder(StaticAddressResolverProvider.TARGET, credentials, registry);
+      // Spread calls over every address the target resolves to, not just the first.
+      return builder.defaultLoadBalancingPolicy("round_robin");
     }
 
     private ChannelCredentials credentials() {
@@ -747,7 +752,6 @@ public final class SupportabilityClient implements AutoCloseable {
     private ManagedChannelBuilder<?> configure(ManagedChannelBuilder<?> builder) {
       builder
           .userAgent(userAgent != null ? userAgent : defaultUserAgent())
-          .defaultLoadBalancingPolicy("round_robin")
           .defaultServiceConfig(ServiceConfig.load());
       if (retries) {
         builder.enableRetry();
