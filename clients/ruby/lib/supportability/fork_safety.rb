@@ -62,10 +62,10 @@ module Supportability
       private
 
       def fork_error(parent_pid)
-        parent = parent_pid ? "its parent (pid #{parent_pid})" : "an ancestor"
+        parent = parent_pid ? "process #{parent_pid}" : "a process"
         ForkError.new(<<~MESSAGE.tr("\n", " ").strip)
           Supportability cannot call the service from this process (pid #{Process.pid}): it was forked
-          after #{parent} had already made a gRPC call, and grpc #{GRPC::VERSION} cannot be used on
+          from #{parent} that had already made a gRPC call, and grpc #{GRPC::VERSION} cannot be used on
           both sides of a fork. Configure the gem in the master (Supportability.configure opens
           nothing) but make calls only in the forked workers: don't call the service from
           initializers, preload code or the Puma/Unicorn master. With grpc 1.57+, call

@@ -3,6 +3,27 @@
 require "google/rpc/status_pb"
 require "google/rpc/error_details_pb"
 
+# Ruby's gRPC server sends a failed call's headers in one batch and its status in another, so the
+# client sees a full response and commits it: gRPC never retries it. Python, C++ and Go servers send
+# a failure before any message as a single Trailers-Only response, which gRPC may retry. The fake
+# answers like them, so that the retry tests observe what happens against the real service.
+module TrailersOnlyFailures
+  def send_status(code = GRPC::Core::StatusCodes::OK, details = "", assert_finished = false, metadata: {})
+    return super if code == GRPC::Core::StatusCodes::OK
+
+    ops = { GRPC::Core::CallOps::SEND_STATUS_FROM_SERVER => Struct::Status.new(code, details, metadata) }
+    @send_initial_md_mutex.synchronize do
+      ops[GRPC::Core::CallOps::SEND_INITIAL_METADATA] = @metadata_to_send unless @metadata_sent
+      @metadata_sent = true
+    end
+    ops[GRPC::Core::CallOps::RECV_CLOSE_ON_SERVER] = nil if assert_finished
+    @call.run_batch(ops)
+    set_output_stream_done
+    nil
+  end
+end
+GRPC::ActiveCall.prepend(TrailersOnlyFailures)
+
 # An in-process gRPC server on 127.0.0.1:<free port> implementing the generated services, whose
 # replies the tests script: each call takes the next scripted behaviour for its method (a lambda
 # that returns the response or raises), or answers with a canned prediction when none is left.
@@ -15,7 +36,7 @@ class FakeService
     @calls = []
     @mutex = Mutex.new
     @script = Hash.new { |h, k| h[k] = [] }
-    @server = GRPC::RpcServer.new(pool_size: 8)
+    @server = GRPC::RpcServer.new(pool_size: 16, max_waiting_requests: 100)
     port = @server.add_http2_port("127.0.0.1:0", :this_port_is_insecure)
     @target = "127.0.0.1:#{port}"
     @server.handle(Prediction.new(self))
