@@ -1,0 +1,121 @@
+"""Offline metrics. Plain numpy; probabilities in, floats out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+ECE_BINS = 15
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
+    """ECE with equal-width bins: the |accuracy - confidence| gap, weighted by bin size.
+
+    For a binary output pass (p, y); for a multi-class output pass (top probability, top is right).
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    total = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, correct, bins) - np.bincount(which, confidence, bins))
+    return float(gap.sum() / max(len(confidence), 1)) if total.sum() else 0.0
+
+
+def reliability_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS):
+    """(mean confidence, accuracy, count) per non-empty bin, for reliability diagrams."""
+    which = np.minimum((np.asarray(confidence) * bins).astype(int), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    conf = np.bincount(which, confidence, bins) / np.maximum(count, 1)
+    acc = np.bincount(which, np.asarray(correct, dtype=float), bins) / np.maximum(count, 1)
+    keep = count > 0
+    return conf[keep], acc[keep], count[keep]
+
+
+def multiclass_ece(probs: np.ndarray, labels: np.ndarray) -> float:
+    return expected_calibration_error(probs.max(axis=1), probs.argmax(axis=1) == labels)
+
+
+def binary_ece(p: np.ndarray, y: np.ndarray) -> float:
+    return expected_calibration_error(p, y)
+
+
+def log_loss(probs: np.ndarray, labels: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-15, 1.0))))
+
+
+def binary_log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def top_k_accuracy(probs: np.ndarray, labels: np.ndarray, k: int) -> float:
+    top = np.argsort(-probs, axis=1)[:, :k]
+    return float((top == labels[:, None]).any(axis=1).mean())
+
+
+def auroc(scores: np.ndarray, y: np.ndarray) -> float:
+    """Area under the ROC curve via the rank-sum statistic (ties get average ranks)."""
+    y = np.asarray(y).astype(bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(scores, kind="mergesort")
+    sorted_scores = np.asarray(scores)[order]
+    ranks = np.empty(len(scores))
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    avg = first + (counts + 1) / 2.0
+    ranks[order] = np.repeat(avg, counts)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def average_precision(scores: np.ndarray, y: np.ndarray) -> float:
+    order = np.argsort(-np.asarray(scores), kind="mergesort")
+    hits = np.asarray(y)[order].astype(float)
+    if hits.sum() == 0:
+        return float("nan")
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float((precision * hits).sum() / hits.sum())
+
+
+def brier(p: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((np.asarray(p) - np.asarray(y)) ** 2))
+
+
+def macro_f1(pred: np.ndarray, labels: np.ndarray, n_classes: int) -> float:
+    scores = []
+    for k in range(n_classes):
+        tp = np.sum((pred == k) & (labels == k))
+        fp = np.sum((pred == k) & (labels != k))
+        fn = np.sum((pred != k) & (labels == k))
+        if tp + fp + fn:
+            scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def quadratic_weighted_kappa(pred: np.ndarray, labels: np.ndarray, n_classes: int) -> float:
+    observed = np.zeros((n_classes, n_classes))
+    np.add.at(observed, (labels, pred), 1)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / max(observed.sum(), 1)
+    weights = (np.subtract.outer(np.arange(n_classes), np.arange(n_classes)) ** 2) / (n_classes - 1) ** 2
+    denominator = (weights * expected).sum()
+    return float(1 - (weights * observed).sum() / denominator) if denominator else 0.0
+
+
+def pinball_loss(y: np.ndarray, q: np.ndarray, level: float) -> float:
+    diff = np.asarray(y) - np.asarray(q)
+    return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
+
+
+def ranking_metrics(ranked: list[list[str]], relevant: list[tuple[str, ...]], k: int) -> tuple[float, float]:
+    """(Recall@k, MRR) over the cases that have at least one relevant item."""
+    recalls, reciprocal = [], []
+    for items, truth in zip(ranked, relevant):
+        if not truth:
+            continue
+        truth_set = set(truth)
+        recalls.append(len(truth_set & set(items[:k])) / len(truth_set))
+        rank = next((i + 1 for i, item in enumerate(items) if item in truth_set), None)
+        reciprocal.append(1.0 / rank if rank else 0.0)
+    if not recalls:
+        return float("nan"), float("nan")
+    return float(np.mean(recalls)), float(np.mean(reciprocal))

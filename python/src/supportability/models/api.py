@@ -1,0 +1,81 @@
+"""The serving interface: what a trained model takes and returns, in plain Python.
+
+The service and the in-process `Predictor` code against exactly these types; everything behind them
+(featurisation, linear heads, calibration) is free to change between model versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+# The task names used everywhere: ModelInfo.tasks, metrics, explanations.
+TASKS = ("routing", "escalation", "urgency", "csat_risk", "resolution_time", "articles", "decision")
+CHANNELS = ("email", "chat", "phone", "web_form", "api")
+SUPPORT_PLANS = ("standard", "premium", "enterprise")
+INTEGRATION_TYPES = ("hosted", "direct_api", "plugin", "platform", "terminal")
+URGENCY_LEVELS = ("low", "normal", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One support case. Enums are lower-case strings (see the tuples above)."""
+
+    subject: str
+    body: str
+    channel: str
+    language: str = ""
+    case_id: str = ""
+    create_time: datetime | None = None
+    merchant_id: str = ""
+    country_code: str = ""
+    account_age_days: int = 0
+    industry: str = ""
+    support_plan: str = "standard"
+    monthly_volume_usd: float = 0.0
+    integration_type: str = ""
+    disputes_30d: int = 0
+    failed_payouts_30d: int = 0
+    declined_charges_30d: int = 0
+    previous_cases_30d: int = 0
+    extra_features: Mapping[str, float | str | bool] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """Every prediction for one case; a field is None when the model does not serve that task."""
+
+    routing: list[tuple[str, float]] | None = None  # top-k (queue, calibrated prob), descending
+    escalation: float | None = None
+    urgency: tuple[str, dict[str, float]] | None = None  # (level, probability per level)
+    csat_risk: float | None = None
+    resolution_time: tuple[float, float] | None = None  # (p50_hours, p90_hours)
+    articles: list[tuple[str, str, float]] | None = None  # (article_id, title, score)
+    decision: tuple[str, str, float, float] | None = None  # (action, queue, confidence, threshold)
+    explanations: list[tuple[str, str, list[tuple[str, float]]]] | None = None  # (task, target, features)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the registry knows about a model version."""
+
+    name: str
+    version: str
+    tasks: tuple[str, ...]
+    label_sets: dict[str, tuple[str, ...]]
+    created_time: datetime
+    data_source: str
+    data_case_count: int
+    data_fingerprint: str
+    metrics: list[tuple[str, str, float, str]]  # (task, metric name, value, slice or "")
+
+
+@runtime_checkable
+class SupportModel(Protocol):
+    info: ModelInfo
+
+    def predict(
+        self, cases: Sequence[Case], *, top_k: int = 3, article_count: int = 3, explain: bool = False
+    ) -> list[CaseResult]: ...

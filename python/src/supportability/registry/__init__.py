@@ -1,0 +1,11 @@
+"""The on-disk model registry: versions, manifests with checksums, promote and roll back."""
+
+from supportability.registry.store import (
+    ArtifactError,
+    DataSummary,
+    ModelNotFoundError,
+    Registry,
+    RegistryError,
+)
+
+__all__ = ["ArtifactError", "DataSummary", "ModelNotFoundError", "Registry", "RegistryError"]

@@ -1,0 +1,267 @@
+"""The model registry: one directory per version, a manifest with checksums, an atomic promoted pointer.
+
+Layout under the registry path:
+
+    versions/<version>/manifest.json   version, created time, data summary, tasks, label sets, feature
+                                       schema, metrics, library versions, sha256 + size of every artifact
+    versions/<version>/model.json      the model's structure (vocabulary, heads, calibrators)
+    versions/<version>/arrays.npz      its weights (numpy arrays; loaded with allow_pickle=False)
+    versions/<version>/report/         the evaluation report (HTML, PNG, metrics.json), when evaluated
+    promoted.json                      {"version": ..., "history": [previous promoted versions]}
+
+A version directory is written under a temporary name and renamed into place, and promoted.json is
+replaced with os.replace, so a reader (a polling server) never sees a half-written state. Loading
+verifies every artifact's checksum before parsing it, and refuses a format it does not know.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from supportability.models.api import ModelInfo, SupportModel
+from supportability.models.linear import LinearSupportModel, dump_model, load_model
+
+MANIFEST_FORMAT = 1
+MODEL_NAME = "support-cases"
+ARTIFACTS = ("model.json", "arrays.npz")
+
+
+class RegistryError(Exception):
+    """Base class of registry errors."""
+
+
+class ModelNotFoundError(RegistryError):
+    """The requested version (or any promoted version) does not exist."""
+
+
+class ArtifactError(RegistryError):
+    """A version's files are missing, tampered with, or in a format this code cannot read."""
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    source: str
+    case_count: int
+    fingerprint: str
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("numpy", "scipy", "scikit-learn", "supportability"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "unknown"
+    return versions
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json_atomic(path: Path, value: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(value, f, indent=2, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _info_from_manifest(manifest: dict) -> ModelInfo:
+    return ModelInfo(
+        name=manifest["name"],
+        version=manifest["version"],
+        tasks=tuple(manifest["tasks"]),
+        label_sets={k: tuple(v) for k, v in manifest["label_sets"].items()},
+        created_time=datetime.fromisoformat(manifest["created_time"]),
+        data_source=manifest["data"]["source"],
+        data_case_count=int(manifest["data"]["case_count"]),
+        data_fingerprint=manifest["data"]["fingerprint"],
+        metrics=[(m["task"], m["name"], float(m["value"]), m.get("slice", "")) for m in manifest["metrics"]],
+    )
+
+
+class Registry:
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.versions_dir = self.path / "versions"
+        self.pointer = self.path / "promoted.json"
+
+    # ---- reading ----------------------------------------------------------------------------
+    def manifest(self, version: str) -> dict:
+        path = self.versions_dir / version / "manifest.json"
+        if not _safe_version(version) or not path.is_file():
+            raise ModelNotFoundError(f"model version {version!r} not found in registry {self.path}")
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as e:
+            raise ArtifactError(f"{path}: unreadable manifest: {e}") from e
+
+    def info(self, version: str) -> ModelInfo:
+        return _info_from_manifest(self.manifest(version))
+
+    def list(self) -> list[ModelInfo]:
+        """Every registered version, newest first (versions with unreadable manifests are skipped)."""
+        if not self.versions_dir.is_dir():
+            return []
+        infos = []
+        for entry in self.versions_dir.iterdir():
+            if entry.name.startswith(".") or not (entry / "manifest.json").is_file():
+                continue
+            try:
+                infos.append(self.info(entry.name))
+            except (RegistryError, KeyError, ValueError):
+                continue
+        return sorted(infos, key=lambda i: (i.created_time, i.version), reverse=True)
+
+    def _pointer(self) -> dict:
+        try:
+            return json.loads(self.pointer.read_text())
+        except FileNotFoundError:
+            return {"version": None, "history": []}
+        except ValueError as e:
+            raise ArtifactError(f"{self.pointer}: unreadable promoted pointer: {e}") from e
+
+    def promoted_version(self) -> str | None:
+        return self._pointer().get("version")
+
+    def load(self, version: str | None = None) -> SupportModel:
+        """Load a version (None = the promoted one), verifying every checksum before parsing anything."""
+        if version is None:
+            version = self.promoted_version()
+            if version is None:
+                raise ModelNotFoundError(f"no promoted model version in registry {self.path}")
+        manifest = self.manifest(version)
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise ArtifactError(f"model version {version}: manifest format {manifest.get('format')!r} is not "
+                                f"supported (this code reads format {MANIFEST_FORMAT})")
+        directory = self.versions_dir / version
+        for name in ARTIFACTS:
+            expected = manifest.get("artifacts", {}).get(name, {}).get("sha256")
+            path = directory / name
+            if expected is None or not path.is_file():
+                raise ArtifactError(f"model version {version}: artifact {name} is missing")
+            actual = _sha256(path)
+            if actual != expected:
+                raise ArtifactError(f"model version {version}: checksum mismatch for {name} "
+                                    f"(manifest {expected[:12]}…, file {actual[:12]}…): refusing to load it")
+        try:
+            state = json.loads((directory / "model.json").read_text())
+            with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+            model = load_model(state, arrays)
+        except (ValueError, KeyError, OSError) as e:
+            raise ArtifactError(f"model version {version}: cannot read the model: {e}") from e
+        model.info = _info_from_manifest(manifest)
+        return model
+
+    # ---- writing ----------------------------------------------------------------------------
+    def register(self, model: LinearSupportModel, *, data: DataSummary,
+                 metrics: list[tuple[str, str, float, str]] = (), report_dir: str | os.PathLike[str] | None = None,
+                 training_config: dict | None = None) -> str:
+        """Store a trained model as a new version and return the version (not promoted)."""
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        created = datetime.now(UTC).replace(microsecond=0)
+        version = f"{created:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+        staging = Path(tempfile.mkdtemp(dir=self.versions_dir, prefix=f".{version}."))
+        try:
+            state, arrays = dump_model(model)
+            (staging / "model.json").write_text(json.dumps(state, ensure_ascii=False))
+            np.savez(staging / "arrays.npz", **arrays)
+            if report_dir is not None:
+                shutil.copytree(report_dir, staging / "report")
+            manifest = {
+                "format": MANIFEST_FORMAT,
+                "name": MODEL_NAME,
+                "version": version,
+                "created_time": created.isoformat(),
+                "model_format": state["format"],
+                "data": {"source": data.source, "case_count": data.case_count, "fingerprint": data.fingerprint},
+                "tasks": list(model.tasks),
+                "label_sets": {h.task: list(h.labels) for h in model.heads.values()
+                               if h.task in ("routing", "urgency")},
+                "feature_schema": {
+                    "text": {"word_ngrams": model.featurizer.word_ngrams,
+                             "char_ngrams": model.featurizer.char_ngrams,
+                             "features": model.featurizer.n_features},
+                    "context": model.context.names,
+                },
+                "decision": {"threshold": model.decision_threshold,
+                             "target_precision": model.decision_target_precision},
+                "training_config": training_config or {},
+                "metrics": [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics],
+                "library_versions": library_versions(),
+                "artifacts": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
+                              for name in ARTIFACTS},
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+            os.rename(staging, self.versions_dir / version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return version
+
+    def set_metrics(self, version: str, metrics: list[tuple[str, str, float, str]],
+                    report_dir: str | os.PathLike[str] | None = None) -> None:
+        """Replace a version's metrics (and report) after a later evaluation; artifacts are untouched."""
+        manifest = self.manifest(version)
+        manifest["metrics"] = [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics]
+        directory = self.versions_dir / version
+        if report_dir is not None:
+            target = directory / "report"
+            if Path(report_dir).resolve() != target.resolve():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(report_dir, target)
+        _write_json_atomic(directory / "manifest.json", manifest)
+
+    def promote(self, version: str) -> None:
+        """Make `version` the one served by default; the previous one goes onto the rollback history."""
+        self.load(version)  # refuse to promote what could not be served
+        pointer = self._pointer()
+        if pointer.get("version") == version:
+            return
+        history = list(pointer.get("history", []))
+        if pointer.get("version"):
+            history.append(pointer["version"])
+        self.path.mkdir(parents=True, exist_ok=True)
+        _write_json_atomic(self.pointer, {"version": version, "history": history,
+                                          "updated_time": datetime.now(UTC).isoformat()})
+
+    def rollback(self) -> str:
+        """Promote the previously promoted version again; returns it."""
+        pointer = self._pointer()
+        history = list(pointer.get("history", []))
+        if not history:
+            raise ModelNotFoundError(f"nothing to roll back to in registry {self.path}")
+        previous = history.pop()
+        self.load(previous)
+        _write_json_atomic(self.pointer, {"version": previous, "history": history,
+                                          "updated_time": datetime.now(UTC).isoformat()})
+        return previous
+
+
+def _safe_version(version: str) -> bool:
+    """Version names are file names: no separators, no hidden or parent entries."""
+    return bool(version) and "/" not in version and "\\" not in version and not version.startswith(".")

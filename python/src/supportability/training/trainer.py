@@ -1,0 +1,220 @@
+"""Training: split, featurise, fit one linear head per task, calibrate on held-out data, and
+choose the auto-route threshold.
+
+Splits: the newest `test_fraction` of the cases (by create_time) is the test set, so evaluation
+sees the drift a deployed model would; the rest is split at random into training and a held-out
+calibration set that also tunes the article ranking and the decision threshold.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from supportability.data.dataset import LabeledCases
+from supportability.evaluation.metrics import ranking_metrics
+from supportability.features.context import ContextEncoder
+from supportability.features.text import TextFeaturizer
+from supportability.models.api import URGENCY_LEVELS
+from supportability.models.calibration import Temperature, choose_binary, choose_multiclass
+from supportability.models.linear import Articles, Head, LinearSupportModel, _text
+
+ROUTING_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates for the article score's routing term
+MIN_AUTO_ROUTED = 30  # the decision threshold must auto-route at least this many held-out cases
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 7
+    word_ngrams: int = 2
+    char_ngrams: tuple[int, int] | None = None
+    min_df: int = 2
+    normalize_text: bool = True
+    c_classifier: float = 4.0  # inverse L2 strength of the logistic heads
+    alpha_regression: float = 1.0  # L2 strength of the resolution-time regressions
+    target_precision: float = 0.95  # of auto-routed cases, on held-out data
+    test_fraction: float = 0.15
+    calibration_fraction: float = 0.15
+    max_iter: int = 500
+
+
+@dataclass
+class Splits:
+    train: np.ndarray
+    calibration: np.ndarray
+    test: np.ndarray
+
+
+Progress = Callable[[str], None]
+
+
+def split(data: LabeledCases, config: TrainConfig) -> Splits:
+    n = len(data)
+    rng = np.random.default_rng(config.seed)
+    times = [c.create_time for c in data.cases]
+    if all(t is not None for t in times):
+        order = np.argsort(np.array([t.timestamp() for t in times]), kind="stable")
+    else:
+        order = rng.permutation(n)
+    n_test = int(round(n * config.test_fraction))
+    rest, test = order[: n - n_test], order[n - n_test:]
+    rest = rng.permutation(rest)
+    n_calibration = int(round(n * config.calibration_fraction))
+    return Splits(train=np.sort(rest[n_calibration:]), calibration=np.sort(rest[:n_calibration]), test=np.sort(test))
+
+
+def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Progress | None = None,
+          splits: Splits | None = None) -> tuple[LinearSupportModel, Splits]:
+    """Fit every task the data has labels for. Returns the model (without `info`) and the splits used."""
+    step = progress or (lambda _msg: None)
+    splits = splits or split(data, config)
+    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+
+    step("featurising text")
+    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams,
+                                min_df=config.min_df, normalize=config.normalize_text)
+    featurizer.fit(_text(c) for c in train_set.cases)
+    context = ContextEncoder().fit(train_set.cases)
+
+    def features(part: LabeledCases) -> sp.csr_matrix:
+        text = featurizer.transform([_text(c) for c in part.cases])
+        return sp.hstack([text, sp.csr_matrix(context.transform(part.cases))], format="csr")
+
+    x_train, x_held = features(train_set), features(held_out)
+    columns: list[np.ndarray] = []  # (features + 1) x outputs blocks: weights with the bias as last row
+    heads: dict[str, Head] = {}
+    n_out = 0
+
+    def add_head(task: str, weights: np.ndarray, bias: np.ndarray, labels: tuple[str, ...], calibrator) -> None:
+        nonlocal n_out
+        columns.append(np.vstack([weights, bias[None, :]]))
+        heads[task] = Head(task, n_out, n_out + weights.shape[1], labels, calibrator)
+        n_out += weights.shape[1]
+
+    def held_scores(weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        return np.asarray(x_held @ weights) + bias
+
+    for task, label_key in (("routing", "queue"), ("urgency", "urgency")):
+        if label_key not in data.labels:
+            continue
+        step(f"training {task}")
+        classes = tuple(URGENCY_LEVELS) if task == "urgency" else tuple(sorted(set(train_set.labels[label_key])))
+        y_train = _encode(train_set.labels[label_key], classes)
+        y_held = _encode(held_out.labels[label_key], classes)
+        clf = _logistic(config).fit(x_train, y_train)
+        weights, bias = _full_columns(clf, len(classes))
+        calibrator, _ = choose_multiclass(held_scores(weights, bias)[y_held >= 0], y_held[y_held >= 0], config.seed)
+        add_head(task, weights, bias, classes, calibrator)
+
+    for task, label_key in (("escalation", "escalated"), ("csat_risk", "csat_negative")):
+        if label_key not in data.labels:
+            continue
+        step(f"training {task}")
+        clf = _logistic(config).fit(x_train, train_set.labels[label_key].astype(int))
+        weights, bias = clf.coef_.T.copy(), clf.intercept_.copy()
+        calibrator, _ = choose_binary(held_scores(weights, bias)[:, 0], held_out.labels[label_key].astype(int),
+                                      config.seed)
+        add_head(task, weights, bias, ("negative", "positive"), calibrator)
+
+    if "resolution_hours" in data.labels:
+        step("training resolution_time")
+        log_hours = np.log(np.maximum(train_set.labels["resolution_hours"].astype(float), 1e-3))
+        mean_model = Ridge(alpha=config.alpha_regression).fit(x_train, log_hours)
+        residual = np.abs(log_hours - mean_model.predict(x_train)) * np.sqrt(np.pi / 2)  # E|N(0,s)| = s*sqrt(2/pi)
+        spread_model = Ridge(alpha=config.alpha_regression).fit(x_train, residual)
+        weights = np.stack([mean_model.coef_, spread_model.coef_], axis=1)
+        bias = np.array([mean_model.intercept_, spread_model.intercept_])
+        # Scale the spread so that the p90 covers 90% of held-out cases (quantile calibration).
+        held = held_scores(weights, bias)
+        held_log = np.log(np.maximum(held_out.labels["resolution_hours"].astype(float), 1e-3))
+        z = (held_log - held[:, 0]) / np.maximum(held[:, 1], 0.05)
+        add_head("resolution_time", weights, bias, ("p50_hours", "p90_hours"),
+                 Temperature(float(max(np.quantile(z, 0.9) / 1.2815515655446004, 0.05)), "coverage"))
+
+    n_text = featurizer.n_features
+    stacked = np.hstack(columns) if columns else np.zeros((n_text + len(context.names) + 1, 0))
+    model = LinearSupportModel(
+        featurizer=featurizer, context=context,
+        w_text=stacked[:n_text], w_context=stacked[n_text:-1], bias=stacked[-1], heads=heads,
+    )
+
+    if data.articles and "article_ids" in data.labels:
+        step("indexing articles")
+        _add_articles(model, data, held_out)
+
+    if "routing" in heads:
+        step("choosing the auto-route threshold")
+        scores, _, _ = _scores(model, held_out)
+        routing = model.probabilities(scores)["routing"]
+        y_held = _encode(held_out.labels["queue"], heads["routing"].labels)
+        model.decision_threshold = choose_threshold(routing, y_held, config.target_precision)
+        model.decision_target_precision = config.target_precision
+    return model, splits
+
+
+def _scores(model: LinearSupportModel, part: LabeledCases):
+    return model.raw_scores(part.cases, now=None)
+
+
+def _add_articles(model: LinearSupportModel, data: LabeledCases, held_out: LabeledCases) -> None:
+    """Append unit-length article vectors as extra text columns; tune the routing term on held-out MRR."""
+    vectors = model.featurizer.transform([a.text for a in data.articles]).toarray().T
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=0), 1e-12)
+    start = model.bias.shape[0]
+    model.w_text = np.hstack([model.w_text, vectors])
+    model.w_context = np.hstack([model.w_context, np.zeros((model.w_context.shape[0], vectors.shape[1]))])
+    model.bias = np.concatenate([model.bias, np.zeros(vectors.shape[1])])
+    labels = model.heads["routing"].labels if "routing" in model.heads else ()
+    queue_index = np.array([labels.index(a.queue) if a.queue in labels else -1 for a in data.articles])
+    model.articles = Articles(start, start + vectors.shape[1], tuple(a.article_id for a in data.articles),
+                              tuple(a.title for a in data.articles), queue_index, 0.0)
+    best = (-1.0, 0.0)
+    for weight in ROUTING_WEIGHTS if labels else (0.0,):
+        model.articles.routing_weight = weight
+        ranked = [[a for a, _, _ in r.articles] for r in model.predict(held_out.cases, article_count=10)]
+        _, mrr = ranking_metrics(ranked, list(held_out.labels["article_ids"]), 10)
+        best = max(best, (mrr, weight))
+    model.articles.routing_weight = best[1]
+
+
+def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: float) -> float:
+    """The lowest top-probability threshold whose auto-routed held-out cases reach the target precision.
+
+    Precision is measured over all cases at or above the threshold; if no threshold reaches the
+    target with enough cases, the threshold is 1.0 (every case goes to human triage).
+    """
+    confidence = probs.max(axis=1)
+    order = np.argsort(-confidence, kind="stable")
+    correct = (probs.argmax(axis=1) == labels)[order]
+    precision = np.cumsum(correct) / np.arange(1, len(correct) + 1)
+    ok = np.nonzero((precision >= target_precision) & (np.arange(1, len(correct) + 1) >= MIN_AUTO_ROUTED))[0]
+    if len(ok) == 0:
+        return 1.0
+    return float(confidence[order][ok[-1]])
+
+
+def _logistic(config: TrainConfig) -> LogisticRegression:
+    return LogisticRegression(C=config.c_classifier, max_iter=config.max_iter, tol=1e-4)
+
+
+def _full_columns(clf: LogisticRegression, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights for every class, including classes absent from training (which get -inf-like bias)."""
+    weights = np.zeros((clf.coef_.shape[1], n_classes))
+    bias = np.full(n_classes, -30.0)
+    weights[:, clf.classes_] = clf.coef_.T
+    bias[clf.classes_] = clf.intercept_
+    return weights, bias
+
+
+def _encode(values: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    index = {c: k for k, c in enumerate(classes)}
+    return np.array([index.get(v, -1) for v in values], dtype=int)
+
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
