@@ -1,0 +1,168 @@
+package dev.supportability.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.supportability.client.tools.GoldenVectors;
+import dev.supportability.v1.BatchPredictCasesResponse;
+import dev.supportability.v1.CasePrediction;
+import dev.supportability.v1.DecisionAction;
+import dev.supportability.v1.Model;
+import dev.supportability.v1.ModelState;
+import dev.supportability.v1.PredictCaseResponse;
+import dev.supportability.v1.QueueScore;
+import dev.supportability.v1.SupportCase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against the real Python server, with a trained model. */
+@Tag("integration")
+class LiveServerTest {
+  @RegisterExtension static final PythonServer server = PythonServer.plain();
+
+  private static SupportabilityClient client;
+
+  @BeforeAll
+  static void connect() {
+    client = SupportabilityClient.builder().target(server.target()).build();
+  }
+
+  @AfterAll
+  static void disconnect() {
+    client.close();
+  }
+
+  @Test
+  void predictsACase() {
+    PredictCaseResponse response = client.predictCase(TestCases.payoutDelayed("case-1"));
+
+    CasePrediction prediction = response.getPrediction();
+    assertEquals("case-1", prediction.getCaseId());
+    assertFalse(prediction.getModelVersion().isEmpty());
+    List<QueueScore> queues = prediction.getRouting().getTopQueuesList();
+    assertFalse(queues.isEmpty());
+    for (int i = 1; i < queues.size(); i++) {
+      assertTrue(queues.get(i - 1).getProbability() >= queues.get(i).getProbability(), queues.toString());
+    }
+    assertTrue(prediction.getEscalation().getProbability() >= 0 && prediction.getEscalation().getProbability() <= 1);
+    assertTrue(prediction.getDecision().getAction() != DecisionAction.DECISION_ACTION_UNSPECIFIED);
+    assertEquals(queues.get(0).getQueue(), prediction.getDecision().getQueue());
+    assertFalse(response.getRequestId().isEmpty());
+  }
+
+  @Test
+  void predictsWithoutBlocking() throws Exception {
+    PredictCaseResponse response =
+        client
+            .predictCaseAsync(
+                TestCases.payoutDelayed("case-async"),
+                RequestOptions.builder().requestId("java-async-1").build())
+            .get(10, TimeUnit.SECONDS);
+
+    assertEquals("case-async", response.getPrediction().getCaseId());
+    assertEquals("java-async-1", response.getRequestId());
+  }
+
+  @Test
+  void predictsABatchInOrder() {
+    BatchPredictCasesResponse response =
+        client.batchPredictCases(
+            List.of(TestCases.payoutDelayed("b-1"), TestCases.payoutDelayed("b-2"), TestCases.payoutDelayed("b-3")));
+
+    assertEquals(
+        List.of("b-1", "b-2", "b-3"),
+        response.getPredictionsList().stream().map(CasePrediction::getCaseId).toList());
+  }
+
+  @Test
+  void invalidCaseIsAnInvalidRequestNamingEachField() {
+    InvalidRequestException e =
+        assertThrows(
+            InvalidRequestException.class,
+            () ->
+                client.predictCase(
+                    TestCases.invalid("bad"), RequestOptions.builder().requestId("java-invalid-1").build()));
+
+    assertEquals("INVALID_CASE", e.getReason());
+    assertEquals("java-invalid-1", e.getRequestId());
+    List<String> fields = e.getFieldViolations().stream().map(FieldViolation::field).toList();
+    assertTrue(fields.contains("support_case.channel"), fields.toString());
+    assertTrue(fields.contains("support_case.account.disputes_30d"), fields.toString());
+  }
+
+  @Test
+  void invalidCaseInABatchIsNamedByIndex() {
+    InvalidRequestException e =
+        assertThrows(
+            InvalidRequestException.class,
+            () -> client.batchPredictCases(List.of(TestCases.payoutDelayed("ok"), TestCases.invalid("bad"))));
+
+    List<String> fields = e.getFieldViolations().stream().map(FieldViolation::field).toList();
+    assertTrue(fields.contains("support_cases[1].channel"), fields.toString());
+  }
+
+  @Test
+  void streamAnswersEveryCaseAndFailsOnlyTheInvalidOne() throws Exception {
+    List<SupportCase> cases = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      cases.add(i == 7 ? TestCases.invalid("s-7") : TestCases.payoutDelayed("s-" + i));
+    }
+    List<CompletableFuture<CasePrediction>> futures = new ArrayList<>();
+    try (PredictionStream stream = client.openPredictionStream(RequestOptions.defaults(), 4)) {
+      for (SupportCase c : cases) {
+        futures.add(stream.predict(c));
+      }
+    }
+
+    for (int i = 0; i < cases.size(); i++) {
+      if (i == 7) {
+        ExecutionException e = assertThrows(ExecutionException.class, futures.get(i)::get);
+        InvalidRequestException invalid = assertInstanceOf(InvalidRequestException.class, e.getCause());
+        assertFalse(invalid.getFieldViolations().isEmpty());
+      } else {
+        assertEquals("s-" + i, futures.get(i).get().getCaseId());
+      }
+    }
+  }
+
+  @Test
+  void listsAndGetsModels() {
+    List<Model> models = client.listModels().getModelsList();
+    assertFalse(models.isEmpty());
+
+    Model promoted = client.getModel("").getModel();
+    assertEquals(ModelState.MODEL_STATE_PROMOTED, promoted.getState());
+    assertTrue(models.stream().anyMatch(m -> m.getVersion().equals(promoted.getVersion())));
+
+    NotFoundException e = assertThrows(NotFoundException.class, () -> client.getModel("no-such-version"));
+    assertEquals("MODEL_VERSION_NOT_FOUND", e.getReason());
+  }
+
+  @Test
+  void goldenVectorRunnerWritesOneLinePerVector(@TempDir Path tmp) throws Exception {
+    Path vectors = PythonServer.repositoryRoot().resolve("tests/vectors/cases.json");
+    Path out = tmp.resolve("java.jsonl");
+
+    int count = GoldenVectors.run(server.target(), vectors, out);
+
+    List<String> lines = Files.readAllLines(out);
+    assertEquals(count, lines.size());
+    assertTrue(count > 0);
+    assertTrue(lines.get(0).startsWith("{\"name\":"), lines.get(0));
+    assertTrue(lines.get(0).contains("\"modelVersion\":"), lines.get(0));
+  }
+}
