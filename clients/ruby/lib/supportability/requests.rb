@@ -12,11 +12,13 @@ module Supportability
   module Requests
     module_function
 
-    # `message` is a request of class `klass`, a Hash, or nil (then `fields` is the Hash).
+    # `message` is a request of class `klass`, a Hash, or nil (then `fields` is the Hash). A Hash
+    # that doesn't fit the message (unknown field or enum value, wrong type) raises
+    # InvalidRequestError, as the service would for a bad value.
     def build(klass, message, fields)
       request = case message
                 when klass then message
-                when Hash, nil then klass.new(**normalize(message || {}, fields))
+                when Hash, nil then from_hash(klass, message || {}, fields)
                 else raise ArgumentError, "expected a #{klass.name} or a Hash, got #{message.class}"
                 end
       return request unless request.request_id.empty?
@@ -26,8 +28,14 @@ module Supportability
       request
     end
 
+    def from_hash(klass, message, fields)
+      klass.new(**normalize(message, fields))
+    rescue ArgumentError, RangeError, TypeError => e
+      raise InvalidRequestError, "#{klass.name.split('::').last} could not be built from the Hash: #{e.message}"
+    end
+
     def normalize(message, fields)
-      hash = message.merge(fields).transform_keys(&:to_sym)
+      hash = message.to_h.merge(fields).transform_keys(&:to_sym) # to_h: a HashWithIndifferentAccess keeps string keys
       hash[:support_case] = support_case(hash[:support_case]) if hash.key?(:support_case)
       hash[:support_cases] = hash[:support_cases].map { |c| support_case(c) } if hash.key?(:support_cases)
       hash
@@ -36,7 +44,7 @@ module Supportability
     def support_case(value)
       return value unless value.is_a?(Hash)
 
-      hash = value.transform_keys(&:to_sym)
+      hash = value.to_h.transform_keys(&:to_sym)
       hash[:create_time] = timestamp(hash[:create_time]) if hash[:create_time]
       if hash[:extra_features]
         hash[:extra_features] = hash[:extra_features].to_h do |name, feature|

@@ -60,6 +60,15 @@ class ClientTest < Minitest::Test
     assert_equal "gold", sent.support_case.extra_features["tier"].string_value
   end
 
+  def test_a_hash_that_does_not_fit_the_contract_is_an_invalid_request_not_sent
+    [{ channel: "CHANNEL_FAX" }, { colour: "red" }, { create_time: "yesterday" }].each do |bad|
+      error = assert_raises(Supportability::InvalidRequestError) { @client.predict_case(support_case: Cases.payout(**bad)) }
+      assert error.caller_fault?
+    end
+    assert_empty FAKE.calls_of(:predict_case)
+    assert_raises(ArgumentError) { @client.predict_case("not a request") }
+  end
+
   def test_batch_predict_cases_keeps_the_order
     cases = %w[a b c].map { |id| Cases.payout(case_id: id) }
     response = @client.batch_predict_cases(support_cases: cases)

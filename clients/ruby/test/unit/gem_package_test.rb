@@ -17,6 +17,7 @@ class GemPackageTest < Minitest::Test
       assert_equal Supportability::VERSION, spec.version.to_s
       assert_includes spec.files, "lib/supportability/v1/prediction_service_pb.rb"
       assert_includes spec.files, "lib/supportability/v1/supportability_grpc_service_config.json"
+      assert_includes spec.files, "lib/generators/supportability/install/templates/supportability.rb.tt"
     end
   end
 

@@ -1,0 +1,55 @@
+# frozen_string_literal: true
+
+# Routes a support case with the Supportability service, now (create) or in a job (enqueue).
+class TriageController < ApplicationController
+  # The caller's fault: our request was invalid. Tell the client which fields.
+  rescue_from Supportability::InvalidRequestError do |error|
+    render status: :unprocessable_entity, json: {
+      error: error.message, reason: error.reason, request_id: error.request_id,
+      field_violations: error.field_violations.map { |v| { field: v.field, description: v.description } }
+    }
+  end
+
+  # Our credentials are wrong: a deployment problem, not the client's.
+  rescue_from Supportability::AuthenticationError do |error|
+    Rails.logger.error("supportability rejected our credentials: #{error.message}")
+    render status: :internal_server_error, json: { error: "triage is misconfigured", request_id: error.request_id }
+  end
+
+  # The service's fault (unavailable, overloaded, too slow): try again later.
+  rescue_from Supportability::ServiceError do |error|
+    response.set_header("Retry-After", error.retry_delay.ceil.to_s) if error.respond_to?(:retry_delay) && error.retry_delay
+    render status: :service_unavailable, json: { error: "triage is unavailable", request_id: error.request_id }
+  end
+
+  # POST /triage {"case": {...}}: the routing decision for the case.
+  def create
+    response = Supportability.client.predict_case(support_case: case_params)
+    prediction = response.prediction
+    render json: {
+      case_id: prediction.case_id,
+      queue: response.top_queue,
+      probability: response.top_queue_probability,
+      auto_route: response.auto_route?,
+      escalation_probability: prediction.escalation_probability,
+      model_version: prediction.model_version,
+      request_id: response.request_id
+    }
+  end
+
+  # POST /triage/later {"case": {...}}: routes the case in TriageCaseJob.
+  def enqueue
+    job = TriageCaseJob.perform_later(case_params)
+    render status: :accepted, json: { job_id: job.job_id }
+  end
+
+  private
+
+  def case_params
+    params.require(:case).permit(
+      :case_id, :subject, :body, :channel, :language, :create_time,
+      account: %i[merchant_id country_code account_age_days industry support_plan monthly_volume_usd
+                  integration_type disputes_30d failed_payouts_30d declined_charges_30d previous_cases_30d]
+    ).to_h
+  end
+end

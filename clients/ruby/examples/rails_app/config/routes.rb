@@ -1,0 +1,6 @@
+# frozen_string_literal: true
+
+Rails.application.routes.draw do
+  post "/triage", to: "triage#create"
+  post "/triage/later", to: "triage#enqueue"
+end

@@ -1,0 +1,26 @@
+# frozen_string_literal: true
+
+# Boots the app against the real Python service, started here on a free port and passed to the
+# app's initializer through SUPPORTABILITY_TARGET, as a deployment would.
+ENV["RAILS_ENV"] ||= "test"
+require "minitest"
+require_relative "../../../test/support/python_server"
+
+SERVER = PythonServer.start
+Minitest.after_run { SERVER.stop }
+ENV["SUPPORTABILITY_TARGET"] = SERVER.target
+
+require_relative "../config/environment"
+require "rails/test_help"
+
+module SupportCases
+  def payout_case(case_id)
+    {
+      case_id: case_id, subject: "Payout has not arrived", channel: "CHANNEL_EMAIL", language: "en",
+      body: "Our weekly payout to the bank account ending 4411 was due on Monday and has not arrived.",
+      create_time: "2026-11-02T09:15:00Z",
+      account: { merchant_id: "acct_1001", country_code: "US", support_plan: "SUPPORT_PLAN_STANDARD",
+                 failed_payouts_30d: 2 }
+    }
+  end
+end
