@@ -18,7 +18,7 @@ Gem::Specification.new do |spec|
   # The code generated from proto/ (lib/supportability/v1, with the service config) ships in the gem.
   spec.files = Dir["lib/**/*.{rb,json,tt}", "bin/*", "README.md"]
   spec.bindir = "bin"
-  spec.executables = []
+  spec.executables = ["supportability-bench", "supportability-golden-vectors"]
   spec.require_paths = ["lib"]
 
   # Lower bounds are Debian 12's packages; the generated code is in the serialized-descriptor form,

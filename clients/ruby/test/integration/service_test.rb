@@ -2,13 +2,11 @@
 
 require "test_helper"
 require "support/cases"
-require "support/python_server"
+require "support/shared_server"
 
 # The client against the real Python service and its trained model.
 class ServiceTest < Minitest::Test
-  SERVER = PythonServer.start
-  Minitest.after_run { SERVER.stop }
-  CLIENT = Supportability::Client.new(target: SERVER.target, deadline: 10)
+  CLIENT = Supportability::Client.new(target: SharedServer.target, deadline: 10)
 
   def test_predict_case
     response = CLIENT.predict_case(support_case: Cases.payout, request_id: "00000000-0000-4000-8000-00000000abcd")
