@@ -29,7 +29,17 @@ public record ErrorDetails(
     List<FieldViolation> fieldViolations,
     Optional<Duration> retryDelay) {
 
-  /** Copies the collections so the record stays immutable. */
+  /**
+   * Creates the details, copying the collections so that they stay immutable.
+   *
+   * @param statusCode the gRPC status code
+   * @param reason the {@code ErrorInfo.reason}, or empty
+   * @param domain the {@code ErrorInfo.domain}, or empty
+   * @param metadata the {@code ErrorInfo.metadata}
+   * @param requestId the request id, or empty
+   * @param fieldViolations the {@code BadRequest} field violations
+   * @param retryDelay the {@code RetryInfo.retry_delay}, when given
+   */
   public ErrorDetails {
     metadata = Map.copyOf(metadata);
     fieldViolations = List.copyOf(fieldViolations);

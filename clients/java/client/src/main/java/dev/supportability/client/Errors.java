@@ -103,22 +103,21 @@ final class Errors {
         retryDelay);
   }
 
+  /** For example "INVALID_ARGUMENT: the case is invalid (reason INVALID_CASE, request id 42)". */
   private static String message(com.google.rpc.Status status, ErrorDetails details) {
     StringBuilder message = new StringBuilder(details.statusCode().name());
     if (!status.getMessage().isEmpty()) {
       message.append(": ").append(status.getMessage());
     }
+    List<String> context = new ArrayList<>();
     if (!details.reason().isEmpty()) {
-      message.append(" (reason ").append(details.reason());
-      if (!details.requestId().isEmpty()) {
-        message.append(", request id ").append(details.requestId());
-      }
-      message.append(')');
-    } else if (!details.requestId().isEmpty()) {
-      message.append(" (request id ").append(details.requestId()).append(')');
+      context.add("reason " + details.reason());
     }
-    for (FieldViolation v : details.fieldViolations()) {
-      message.append("\n  ").append(v.field()).append(": ").append(v.description());
+    if (!details.requestId().isEmpty()) {
+      context.add("request id " + details.requestId());
+    }
+    if (!context.isEmpty()) {
+      message.append(" (").append(String.join(", ", context)).append(')');
     }
     return message.toString();
   }

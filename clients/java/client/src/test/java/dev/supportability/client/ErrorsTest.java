@@ -61,7 +61,9 @@ class ErrorsTest {
             new FieldViolation("support_case.channel", "is required")),
         e.getFieldViolations());
     assertFalse(e.isRetryable());
-    assertTrue(e.getMessage().contains("support_case.channel: is required"), e.getMessage());
+    assertEquals(
+        "INVALID_ARGUMENT: invalid_case happened (reason INVALID_CASE, request id server-side-id)",
+        e.getMessage());
   }
 
   @Test
