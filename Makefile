@@ -11,6 +11,7 @@ REGISTRY ?= var/registry
 ADDRESS  ?= 127.0.0.1:50051
 METRICS_ADDRESS ?= 127.0.0.1:9464
 MVN      := mvn -B -q -Dstyle.color=never
+JAVA_CLASSPATH := clients/java/client/target/classpath.txt
 export SUPPORTABILITY_ROOT := $(CURDIR)
 
 .PHONY: help setup run test lint generate model test-contract test-python test-java test-ruby \
@@ -54,31 +55,37 @@ release-contract: lint ## record the current contract as released: later breakin
 # -- run ------------------------------------------------------------------------------------------
 
 model: setup ## train and promote the default model if the registry has none
-	$(PY) -m supportability train --registry $(REGISTRY) --if-empty
+	$(PY) -m supportability models show --registry $(REGISTRY) >/dev/null 2>&1 \
+	  || $(PY) -m supportability train --registry $(REGISTRY)
 
 run: model ## serve the promoted model on $(ADDRESS) (health checking and reflection on)
 	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY) --metrics-address $(METRICS_ADDRESS)
 
 # -- test -----------------------------------------------------------------------------------------
 
-test: setup ## every test of every language
-	$(MAKE) --no-print-directory test-contract model test-python test-java test-ruby test-cross-language
+test: setup ## every test of every language (all run even when one fails; the exit code says if any did)
+	$(MAKE) --no-print-directory --keep-going test-contract test-python test-java test-ruby test-cross-language
 
-test-contract: setup
+test-contract: setup ## buf lint + breaking, checked-in generated code up to date
 	$(MAKE) --no-print-directory lint
 	$(PY) tools/generate.py --check
+	$(PY) -m pytest -q tests/contract
 
-test-python: setup
+test-python: setup model
 	cd python && ../$(PY) -m pytest -q
 
 test-java: setup model
 	cd clients/java && $(MVN) verify
 
+# The Java client built without its tests, for the cross-language test run on its own.
+$(JAVA_CLASSPATH):
+	cd clients/java && $(MVN) package -DskipTests
+
 test-ruby: setup model
 	cd clients/ruby && rake test
 
-test-cross-language: setup model
-	$(PY) -m pytest -q tests
+test-cross-language: setup model $(JAVA_CLASSPATH) ## the golden vectors through the Python, Java and Ruby clients
+	$(PY) -m pytest -q tests/cross_language
 
 # -- bench ----------------------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ every client must see the same queues, probabilities (to 1e-6) and model version
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from google.protobuf import json_format
 
 from supportability.client import Client
-from supportability.testing import ServerProcess
+from supportability.testing import ServerProcess, assert_close
 from supportability.v1 import prediction_service_pb2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,21 +47,6 @@ def python_predictions(server: ServerProcess) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _assert_same(expected: Any, actual: Any, where: str) -> None:
-    if isinstance(expected, float) or isinstance(actual, float):
-        assert math.isclose(expected, actual, rel_tol=0, abs_tol=1e-6), f"{where}: {expected} != {actual}"
-    elif isinstance(expected, dict):
-        assert expected.keys() == actual.keys(), f"{where}: fields {sorted(expected)} != {sorted(actual)}"
-        for key in expected:
-            _assert_same(expected[key], actual[key], f"{where}.{key}")
-    elif isinstance(expected, list):
-        assert len(expected) == len(actual), f"{where}: {len(expected)} items != {len(actual)}"
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            _assert_same(e, a, f"{where}[{i}]")
-    else:
-        assert expected == actual, f"{where}: {expected!r} != {actual!r}"
-
-
 def test_python_client_predicts_every_vector(python_predictions: dict[str, dict[str, Any]]) -> None:
     for name, prediction in python_predictions.items():
         assert prediction["routing"]["topQueues"], name
@@ -77,4 +61,5 @@ def test_client_matches_python(language: str, server: ServerProcess, python_pred
     lines = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     assert [line["name"] for line in lines] == [v["name"] for v in _vectors()]
     for line in lines:
-        _assert_same(python_predictions[line["name"]], line["prediction"], f"{language}:{line['name']}")
+        assert_close(python_predictions[line["name"]], line["prediction"], abs_tol=1e-6,
+                     where=f"{language}:{line['name']}")

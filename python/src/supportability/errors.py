@@ -108,6 +108,11 @@ def deadline_exceeded(request_id: str = "") -> SupportabilityError:
                                "the caller's deadline passed before the work started", request_id=request_id)
 
 
+def internal() -> SupportabilityError:
+    return SupportabilityError(grpc.StatusCode.INTERNAL, "INTERNAL",
+                               "the service failed unexpectedly; the error is in its log")
+
+
 def unauthenticated() -> SupportabilityError:
     return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED",
                                "missing or invalid bearer token")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -10,6 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 
 class ServerProcess:
@@ -60,3 +65,27 @@ class ServerProcess:
         self.stop()
         self._log.close()
         self._dir.cleanup()
+
+
+def assert_close(expected: Any, actual: Any, *, abs_tol: float = 1e-9, where: str = "") -> None:
+    """Assert two messages (or their proto3-JSON dicts) are equal, numbers to within `abs_tol`.
+
+    Floating-point results may differ in the last bits between processes, languages and batch
+    sizes (summation order); everything else must match exactly.
+    """
+    if isinstance(expected, Message):
+        expected = json_format.MessageToDict(expected)
+    if isinstance(actual, Message):
+        actual = json_format.MessageToDict(actual)
+    if isinstance(expected, float) or isinstance(actual, float):
+        assert math.isclose(expected, actual, rel_tol=0, abs_tol=abs_tol), f"{where}: {expected} != {actual}"
+    elif isinstance(expected, dict) and isinstance(actual, dict):
+        assert expected.keys() == actual.keys(), f"{where}: fields {sorted(expected)} != {sorted(actual)}"
+        for key in expected:
+            assert_close(expected[key], actual[key], abs_tol=abs_tol, where=f"{where}.{key}")
+    elif isinstance(expected, list) and isinstance(actual, list):
+        assert len(expected) == len(actual), f"{where}: {len(expected)} items != {len(actual)}"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            assert_close(e, a, abs_tol=abs_tol, where=f"{where}[{i}]")
+    else:
+        assert expected == actual, f"{where}: {expected!r} != {actual!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from pathlib import Path
 
 import grpc
@@ -12,6 +13,7 @@ import pytest
 
 from supportability.client import Client
 from supportability.errors import SupportabilityError
+from supportability.serving import Predictor
 from supportability.testing import ServerProcess
 from supportability.v1 import prediction_service_pb2 as ps
 from supportability.v1 import prediction_service_pb2_grpc
@@ -59,8 +61,14 @@ def test_work_stops_when_the_callers_deadline_passes(registry_path: Path) -> Non
         assert client.predict_case(CASE).prediction.routing.top_queues
         server.stop()
         calls = [e for e in _log_entries(server) if e.get("message") == "call" and e["method"] == "BatchPredictCases"]
-        # The server noticed and stopped between chunks instead of computing the whole batch.
-        assert calls and calls[0]["code"] == "DEADLINE_EXCEEDED", calls
+        assert [c["code"] for c in calls] == ["DEADLINE_EXCEEDED"], calls
+
+
+def test_a_batch_stops_between_chunks_once_its_deadline_passed(registry_path: Path) -> None:
+    predictor = Predictor(registry_path)
+    with pytest.raises(SupportabilityError) as caught:
+        predictor.batch_predict_cases(BIG_BATCH, deadline=time.monotonic() + 0.01)
+    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED")
 
 
 def test_sigterm_lets_in_flight_calls_finish(registry_path: Path) -> None:

@@ -115,7 +115,9 @@ def model_to_proto(info: ModelInfo, *, promoted: bool) -> model_service_pb2.Mode
         label_sets=[model_service_pb2.LabelSet(task=TASKS[t], labels=labels) for t, labels in info.label_sets.items()],
         training_data=model_service_pb2.TrainingDataSummary(
             source=info.data_source, case_count=info.data_case_count, fingerprint=info.data_fingerprint),
-        offline_metrics=[model_service_pb2.Metric(task=TASKS[t], name=n, value=v, slice=s)
+        # Metrics of the run as a whole (task "training") have no task of the contract's.
+        offline_metrics=[model_service_pb2.Metric(task=TASKS.get(t, prediction_pb2.TASK_UNSPECIFIED),
+                                                  name=n, value=v, slice=s)
                          for t, n, v, s in info.metrics],
     )
     model.create_time.FromDatetime(info.created_time)

@@ -104,6 +104,15 @@ class SupportabilityServer:
                 if exc.reason == "OVERLOADED":
                     self.metrics.load_shed.inc()
                 await _abort(context, exc)
+            except asyncio.CancelledError:  # the caller's deadline passed or it cancelled; grpc answered
+                remaining = context.time_remaining()
+                code = (grpc.StatusCode.DEADLINE_EXCEEDED if remaining is not None and remaining <= 0
+                        else grpc.StatusCode.CANCELLED)
+                raise
+            except Exception:  # a bug of ours: INTERNAL with the details logged, never the trace to the caller
+                log.exception("unexpected error", extra={"method": method})
+                code = grpc.StatusCode.INTERNAL
+                await _abort(context, errors.internal())
             finally:
                 elapsed = time.perf_counter() - started
                 self.metrics.observe_call(method, code.name, elapsed)
