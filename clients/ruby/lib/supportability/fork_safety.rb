@@ -19,6 +19,10 @@ module Supportability
     @forking_pid = nil
 
     class << self
+      # The process that created the gem's first gRPC objects (this one or an ancestor); nil while
+      # nothing has been opened, e.g. after booting a Rails app.
+      attr_reader :grpc_pid
+
       # Whether the installed grpc has fork hooks.
       def hooks?
         GRPC.respond_to?(:prefork)

@@ -7,7 +7,7 @@ require "open3"
 # call from the workers. Runs in a fresh process, since this one has used gRPC already.
 class PreloadForkTest < ActiveSupport::TestCase
   SCRIPT = <<~'RUBY'
-    opened = Supportability::ForkSafety.instance_variable_get(:@grpc_pid)
+    opened = Supportability::ForkSafety.grpc_pid
     abort "booting the app opened a gRPC channel in pid #{opened}" if opened
 
     reader, writer = IO.pipe
