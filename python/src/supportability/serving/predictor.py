@@ -42,6 +42,7 @@ class Predictor:
         self.registry = registry if isinstance(registry, Registry) else Registry(registry)
         self._lock = threading.Lock()
         self._promoted: SupportModel | None = None
+        self._rejected: str | None = None  # a promoted version that failed to load
         self._pinned: dict[str, SupportModel] = {}  # versions requested by name, loaded on demand
         self._listeners: list[Callable[[SupportModel], None]] = []
         if load_promoted:
@@ -66,11 +67,12 @@ class Predictor:
         """
         version = self.registry.promoted_version()
         current = self._promoted
-        if version is None or (current is not None and current.info.version == version):
+        if version is None or version == self._rejected or (current is not None and current.info.version == version):
             return False
         try:
             model = self.registry.load(version)
         except (ArtifactError, ModelNotFoundError) as exc:
+            self._rejected = version  # logged once, not at every check, until another is promoted
             log.error("rejected promoted model version", extra={"model_version": version, "error": str(exc)})
             return False
         self._promoted = model  # a single reference swap: in-flight calls keep the model they took

@@ -1,0 +1,102 @@
+"""Hot reload: promoting another version swaps it in with zero failed calls, and a broken
+artifact is rejected while the previous version keeps serving."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from supportability.client import Client
+from supportability.errors import SupportabilityError
+from supportability.registry import Registry
+from supportability.testing import ServerProcess
+from supportability.v1 import support_case_pb2 as sc
+
+CASE = sc.SupportCase(subject="Card reader offline", body="The terminal will not connect.", channel=sc.CHANNEL_PHONE)
+
+
+@pytest.fixture
+def two_versions(registry_path: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of the registry holding the promoted version and a byte-identical twin under a
+    new version name (cheaper than training twice; the swap is what is under test)."""
+    registry = tmp_path / "registry"
+    original = Registry(registry_path).promoted_version()
+    (registry / "versions").mkdir(parents=True)
+    shutil.copytree(registry_path / "versions" / original, registry / "versions" / original)
+    twin = f"{original}-twin"
+    shutil.copytree(registry / "versions" / original, registry / "versions" / twin)
+    manifest_path = registry / "versions" / twin / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["version"] = twin
+    manifest_path.write_text(json.dumps(manifest))
+    Registry(registry).promote(original)
+    return registry, original, twin
+
+
+class _Caller(threading.Thread):
+    """Predicts in a loop until stopped (bounded), recording versions seen and failures."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(daemon=True)
+        self.client = Client(target, retries=False)
+        self.stop_event = threading.Event()
+        self.versions: list[str] = []
+        self.failures: list[SupportabilityError] = []
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 60
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            try:
+                self.versions.append(self.client.predict_case(CASE).prediction.model_version)
+            except SupportabilityError as exc:
+                self.failures.append(exc)
+
+    def wait_for_version(self, version: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.versions and self.versions[-1] == version):
+            assert time.monotonic() < deadline, f"still serving {self.versions[-1:]} instead of {version}"
+            time.sleep(0.05)
+
+
+def test_promotion_swaps_versions_without_failed_calls(two_versions: tuple[Path, str, str]) -> None:
+    registry, original, twin = two_versions
+    with ServerProcess(registry, "--reload-interval-seconds", "0.1") as server:
+        caller = _Caller(server.target)
+        caller.start()
+        try:
+            caller.wait_for_version(original)
+            Registry(registry).promote(twin)
+            caller.wait_for_version(twin)
+            Registry(registry).rollback()
+            caller.wait_for_version(original)
+        finally:
+            caller.stop_event.set()
+            caller.join(10)
+        assert not caller.failures
+        assert {original, twin} <= set(caller.versions)
+
+
+def test_broken_artifact_is_rejected_and_the_old_version_keeps_serving(two_versions: tuple[Path, str, str]) -> None:
+    registry, original, twin = two_versions
+    with ServerProcess(registry, "--reload-interval-seconds", "0.1") as server:
+        caller = _Caller(server.target)
+        caller.start()
+        try:
+            caller.wait_for_version(original)
+            with open(registry / "versions" / twin / "arrays.npz", "ab") as artifact:
+                artifact.write(b"tampered")
+            # What a bad deploy does: point at a version whose artifact no longer verifies.
+            (registry / "promoted.json").write_text(json.dumps({"version": twin, "history": [original]}))
+            time.sleep(1.0)  # ten reload checks
+        finally:
+            caller.stop_event.set()
+            caller.join(10)
+        assert not caller.failures
+        assert set(caller.versions) == {original}
+        server.stop()
+        assert "checksum mismatch" in server.log_path.read_text()
