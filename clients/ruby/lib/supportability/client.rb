@@ -50,28 +50,33 @@ module Supportability
       @instrumentation.call(:stream_predict, rpc: rpc_name(:prediction, :stream_predict_cases),
                                              request_id: nil) do |payload|
         payload[:count] = 0
+        call = @connection.stub(:prediction).stream_predict_cases(
+          messages, deadline: deadline_at(deadline || @config.stream_deadline), metadata: call_metadata(metadata),
+          return_op: true
+        )
+        finished = false
         with_errors(nil) do
-          responses = @connection.stub(:prediction).stream_predict_cases(
-            messages, deadline: deadline_at(deadline || @config.stream_deadline), metadata: call_metadata(metadata)
-          )
-          responses.each do |response|
+          call.execute.each do |response|
             payload[:count] += 1
             yield response
           end
         end
+        finished = true
         nil
+      ensure
+        call&.cancel unless finished # the caller stopped early (break, exception): end the call and its writer
       end
     end
 
     # ListModels. Returns a V1::ListModelsResponse.
     def list_models(request = nil, deadline: nil, metadata: nil, **fields)
-      request = message(V1::ListModelsRequest, request, fields)
+      request = Requests.message(V1::ListModelsRequest, request, fields)
       unary(:list_models, :model, :list_models, request, nil, deadline, metadata)
     end
 
     # GetModel, e.g. get_model(version: "20260101-abc"). Returns a V1::GetModelResponse.
     def get_model(request = nil, deadline: nil, metadata: nil, **fields)
-      request = message(V1::GetModelRequest, request, fields)
+      request = Requests.message(V1::GetModelRequest, request, fields)
       unary(:get_model, :model, :get_model, request, nil, deadline, metadata)
     end
 
@@ -95,10 +100,6 @@ module Supportability
       yield
     rescue GRPC::BadStatus => e
       raise Error.from_grpc(e, request_id: request_id)
-    end
-
-    def message(klass, request, fields)
-      request.is_a?(klass) ? request : klass.new(**(request || {}).merge(fields).transform_keys(&:to_sym))
     end
 
     def deadline_at(seconds)

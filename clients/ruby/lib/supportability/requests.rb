@@ -12,30 +12,35 @@ module Supportability
   module Requests
     module_function
 
-    # `message` is a request of class `klass`, a Hash, or nil (then `fields` is the Hash). A Hash
-    # that doesn't fit the message (unknown field or enum value, wrong type) raises
-    # InvalidRequestError, as the service would for a bad value.
-    def build(klass, message, fields)
-      request = case message
-                when klass then message
-                when Hash, nil then from_hash(klass, message || {}, fields)
-                else raise ArgumentError, "expected a #{klass.name} or a Hash, got #{message.class}"
-                end
+    # A request of class `klass` with a request id: `given` is such a request, a Hash, or nil
+    # (then `fields` is the Hash). The caller's message is left as it was, reusable for another call.
+    def build(klass, given, fields)
+      request = message(klass, given, fields)
       return request unless request.request_id.empty?
 
-      request = request.dup # the caller's message stays as it was, reusable for another call
+      request = request.dup
       request.request_id = SecureRandom.uuid
       request
     end
 
-    def from_hash(klass, message, fields)
-      klass.new(**normalize(message, fields))
+    # `given` as a `klass`: the message itself, or one built from a Hash (or nil and `fields`).
+    def message(klass, given, fields)
+      return given if given.is_a?(klass)
+      raise ArgumentError, "expected a #{klass.name} or a Hash, got #{given.class}" unless given.nil? || given.is_a?(Hash)
+
+      from_hash(klass, given || {}, fields)
+    end
+
+    # A Hash that doesn't fit the message (unknown field or enum value, wrong type) raises
+    # InvalidRequestError, as the service would for a bad value.
+    def from_hash(klass, hash, fields)
+      klass.new(**normalize(hash, fields))
     rescue ArgumentError, RangeError, TypeError => e
       raise InvalidRequestError, "#{klass.name.split('::').last} could not be built from the Hash: #{e.message}"
     end
 
-    def normalize(message, fields)
-      hash = message.to_h.merge(fields).transform_keys(&:to_sym) # to_h: a HashWithIndifferentAccess keeps string keys
+    def normalize(given, fields)
+      hash = given.to_h.merge(fields).transform_keys(&:to_sym) # to_h: a HashWithIndifferentAccess keeps string keys
       hash[:support_case] = support_case(hash[:support_case]) if hash.key?(:support_case)
       hash[:support_cases] = hash[:support_cases].map { |c| support_case(c) } if hash.key?(:support_cases)
       hash

@@ -97,6 +97,22 @@ class ClientTest < Minitest::Test
     assert_equal %w[e0 e1 e2 e3], seen
   end
 
+  def test_stopping_early_ends_an_endless_stream
+    sent = 0
+    endless = Enumerator.new { |y| (1..).each { |i| y << { support_case: Cases.payout(case_id: "n#{sent = i}") } } }
+    seen = []
+    @client.stream_predict_cases(endless, deadline: 5) do |response|
+      seen << response.prediction.case_id
+      break if seen.size == 3
+    end
+    assert_equal %w[n1 n2 n3], seen
+    sleep 0.1
+    sent_after_break = sent
+    sleep 0.3
+    assert_equal sent_after_break, sent, "the call is cancelled: nothing pulls more requests"
+    assert_equal "payouts", @client.predict_case(support_case: Cases.payout).top_queue
+  end
+
   def test_models
     assert_equal ["fake-1"], @client.list_models.models.map(&:version)
     assert_equal "v7", @client.get_model(version: "v7").model.version
@@ -116,6 +132,15 @@ class ClientTest < Minitest::Test
   def test_no_authorization_without_a_token
     @client.list_models
     refute FAKE.calls_of(:list_models).last.metadata.key?("authorization")
+  end
+
+  def test_user_agent
+    client = Supportability::Client.new(target: FAKE.target, user_agent: "shop/1.2")
+    client.list_models
+    assert_match %r{\Ashop/1\.2 supportability-ruby/#{Regexp.escape(Supportability::VERSION)} grpc},
+                 FAKE.calls_of(:list_models).last.metadata["user-agent"]
+  ensure
+    client&.close
   end
 
   def test_the_deadline_bounds_a_slow_call
