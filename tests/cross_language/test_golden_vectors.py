@@ -19,7 +19,7 @@ from supportability.v1 import prediction_service_pb2
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "cases.json"
 REGISTRY = Path(os.environ.get("SUPPORTABILITY_REGISTRY", ROOT / "var" / "registry"))
-JAVA_CLASSPATH = ROOT / "clients" / "java" / "target" / "classpath.txt"
+JAVA_CLASSPATH = ROOT / "clients" / "java" / "client" / "target" / "classpath.txt"
 RUNNERS = {
     "java": lambda: ["java", "-cp", JAVA_CLASSPATH.read_text().strip(), "dev.supportability.client.tools.GoldenVectors"],
     "ruby": lambda: ["ruby", str(ROOT / "clients" / "ruby" / "bin" / "supportability-golden-vectors")],
