@@ -10,6 +10,8 @@ import dev.supportability.v1.ModelServiceGrpc;
 import dev.supportability.v1.PredictCaseRequest;
 import dev.supportability.v1.PredictCaseResponse;
 import dev.supportability.v1.PredictionServiceGrpc;
+import dev.supportability.v1.StreamPredictCasesRequest;
+import dev.supportability.v1.StreamPredictCasesResponse;
 import dev.supportability.v1.SupportCase;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -297,12 +299,10 @@ public final class SupportabilityClient implements AutoCloseable {
    * @return the open stream; close it when done
    */
   public PredictionStream openPredictionStream(RequestOptions options, int maxInFlight) {
-    ClientCall<dev.supportability.v1.StreamPredictCasesRequest,
-            dev.supportability.v1.StreamPredictCasesResponse>
-        call =
-            channel.newCall(
-                PredictionServiceGrpc.getStreamPredictCasesMethod(),
-                callOptions(options.deadline().orElse(streamDeadline), "", options));
+    ClientCall<StreamPredictCasesRequest, StreamPredictCasesResponse> call =
+        channel.newCall(
+            PredictionServiceGrpc.getStreamPredictCasesMethod(),
+            callOptions(options.deadline().orElse(streamDeadline), "", options));
     return new PredictionStream(call, maxInFlight);
   }
 

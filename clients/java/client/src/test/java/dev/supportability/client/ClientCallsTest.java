@@ -236,6 +236,25 @@ class ClientCallsTest {
   }
 
   @Test
+  void aFailedStreamFailsItsOutstandingCasesAndItsClose() throws Exception {
+    server.streamMessage =
+        request -> {
+          throw FakeServer.error(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", "");
+        };
+    try (SupportabilityClient client = server.client().build()) {
+      PredictionStream stream = client.openPredictionStream();
+      CompletableFuture<CasePrediction> first = stream.predict(CASE);
+
+      ExecutionException e = assertThrows(ExecutionException.class, () -> first.get(5, TimeUnit.SECONDS));
+      assertInstanceOf(AuthenticationException.class, e.getCause());
+      ExecutionException later =
+          assertThrows(ExecutionException.class, () -> stream.predict(CASE).get(5, TimeUnit.SECONDS));
+      assertInstanceOf(AuthenticationException.class, later.getCause());
+      assertThrows(AuthenticationException.class, stream::close);
+    }
+  }
+
+  @Test
   void closeLeavesASharedChannelOpen() {
     ManagedChannel shared = InProcessChannelBuilder.forName(server.name).build();
     try {

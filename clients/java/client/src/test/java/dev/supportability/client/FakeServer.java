@@ -54,7 +54,7 @@ final class FakeServer implements AutoCloseable {
   /** Answers PredictCase; may throw a StatusRuntimeException to fail the call. */
   volatile Function<PredictCaseRequest, PredictCaseResponse> predict = FakeServer::echo;
 
-  /** Answers each stream message. */
+  /** Answers each stream message; may throw a StatusRuntimeException to fail the stream. */
   volatile Function<StreamPredictCasesRequest, StreamPredictCasesResponse> streamMessage =
       request ->
           StreamPredictCasesResponse.newBuilder()
@@ -175,7 +175,11 @@ final class FakeServer implements AutoCloseable {
       return new StreamObserver<>() {
         @Override
         public void onNext(StreamPredictCasesRequest request) {
-          out.onNext(streamMessage.apply(request));
+          try {
+            out.onNext(streamMessage.apply(request));
+          } catch (StatusRuntimeException e) {
+            out.onError(e); // fails the whole stream
+          }
         }
 
         @Override

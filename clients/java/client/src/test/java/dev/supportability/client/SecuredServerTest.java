@@ -1,7 +1,12 @@
 package dev.supportability.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.supportability.v1.CasePrediction;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,6 +41,18 @@ class SecuredServerTest {
       AuthenticationException e =
           assertThrows(AuthenticationException.class, () -> client.predictCase(TestCases.payoutDelayed("no-token")));
       assertEquals("UNAUTHENTICATED", e.getReason());
+    }
+  }
+
+  @Test
+  void streamWithoutTokenFailsWithAnAuthenticationError() {
+    try (SupportabilityClient client = mutualTlsClient().build()) {
+      PredictionStream stream = client.openPredictionStream();
+      CompletableFuture<CasePrediction> prediction = stream.predict(TestCases.payoutDelayed("stream"));
+
+      assertThrows(AuthenticationException.class, stream::close);
+      ExecutionException e = assertThrows(ExecutionException.class, prediction::get);
+      assertInstanceOf(AuthenticationException.class, e.getCause());
     }
   }
 

@@ -62,7 +62,8 @@ public final class CaseRoutingService implements AutoCloseable {
    * @param address where to listen; port 0 picks a free one
    * @throws IOException when the address cannot be bound
    */
-  public CaseRoutingService(SupportabilityClient client, InetSocketAddress address) throws IOException {
+  public CaseRoutingService(SupportabilityClient client, InetSocketAddress address)
+      throws IOException {
     this.client = client;
     this.server = HttpServer.create(address, 0);
     server.createContext("/cases/route", this::route);
@@ -95,8 +96,9 @@ public final class CaseRoutingService implements AutoCloseable {
       }
       SupportCase supportCase;
       try {
+        String json = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         SupportCase.Builder builder = SupportCase.newBuilder();
-        JsonFormat.parser().merge(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), builder);
+        JsonFormat.parser().merge(json, builder);
         supportCase = builder.build();
       } catch (InvalidProtocolBufferException e) {
         respond(exchange, 400, error("not a support case: " + e.getMessage()));
@@ -112,7 +114,8 @@ public final class CaseRoutingService implements AutoCloseable {
   }
 
   /** Each kind of failure becomes the HTTP answer a caller of this service can act on. */
-  private static void respondToFailure(HttpExchange exchange, SupportabilityException e) throws IOException {
+  private static void respondToFailure(HttpExchange exchange, SupportabilityException e)
+      throws IOException {
     JsonObject body = error(e.getMessage());
     body.addProperty("requestId", e.getRequestId());
     if (e instanceof InvalidRequestException invalid) {
@@ -162,7 +165,8 @@ public final class CaseRoutingService implements AutoCloseable {
     return body;
   }
 
-  private static void respond(HttpExchange exchange, int status, JsonObject body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, JsonObject body)
+      throws IOException {
     byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);
@@ -188,7 +192,8 @@ public final class CaseRoutingService implements AutoCloseable {
     }
     SupportabilityClient client = builder.build();
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
-    CaseRoutingService service = new CaseRoutingService(client, new InetSocketAddress("127.0.0.1", port));
+    CaseRoutingService service =
+        new CaseRoutingService(client, new InetSocketAddress("127.0.0.1", port));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       service.close();
       client.close();
