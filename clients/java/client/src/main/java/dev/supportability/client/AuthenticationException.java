@@ -1,8 +1,8 @@
 package dev.supportability.client;
 
 /**
- * The call carried no valid credentials (status UNAUTHENTICATED, reason {@code UNAUTHENTICATED})
- * or was not allowed (status PERMISSION_DENIED). Check the bearer token given to {@link
+ * The call carried no valid credentials (status UNAUTHENTICATED, reason {@code UNAUTHENTICATED}) or
+ * was not allowed (status PERMISSION_DENIED). Check the bearer token given to {@link
  * SupportabilityClient.Builder#bearerToken(String)}.
  */
 public class AuthenticationException extends CallerErrorException {

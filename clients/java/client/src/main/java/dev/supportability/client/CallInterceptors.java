@@ -17,12 +17,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The client's two interceptors. Per-call values travel to them in {@link CallOptions} keys, so
- * one intercepted channel serves every call.
+ * The client's two interceptors. Per-call values travel to them in {@link CallOptions} keys, so one
+ * intercepted channel serves every call.
  */
 final class CallInterceptors {
   /** The request id of a call, for the listeners. */
-  static final CallOptions.Key<String> REQUEST_ID = CallOptions.Key.createWithDefault("request-id", "");
+  static final CallOptions.Key<String> REQUEST_ID =
+      CallOptions.Key.createWithDefault("request-id", "");
 
   /** Extra headers of a call, from {@link RequestOptions#headers()}. */
   static final CallOptions.Key<Map<String, String>> HEADERS =
@@ -50,7 +51,8 @@ final class CallInterceptors {
                 .getOption(HEADERS)
                 .forEach(
                     (name, value) ->
-                        headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
+                        headers.put(
+                            Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
             if (bearerToken != null) {
               headers.put(AUTHORIZATION, "Bearer " + bearerToken.get());
             }

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the service said about a failed call, taken from the {@code google.rpc.Status} in the
- * {@code grpc-status-details-bin} trailer.
+ * What the service said about a failed call, taken from the {@code google.rpc.Status} in the {@code
+ * grpc-status-details-bin} trailer.
  *
  * @param statusCode the gRPC status code
  * @param reason the {@code ErrorInfo.reason}, for example {@code "INVALID_CASE"}; empty when the
@@ -46,8 +46,8 @@ public record ErrorDetails(
   }
 
   /**
-   * Details with only a status code and a request id, for errors that did not come from the
-   * service (for example when no connection could be made).
+   * Details with only a status code and a request id, for errors that did not come from the service
+   * (for example when no connection could be made).
    *
    * @param statusCode the gRPC status code
    * @param requestId the request id the client sent, or empty

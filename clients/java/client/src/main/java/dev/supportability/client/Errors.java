@@ -78,7 +78,8 @@ final class Errors {
           domain = info.getDomain();
           metadata = info.getMetadataMap();
         } else if (detail.is(BadRequest.class)) {
-          for (BadRequest.FieldViolation v : detail.unpack(BadRequest.class).getFieldViolationsList()) {
+          for (BadRequest.FieldViolation v :
+              detail.unpack(BadRequest.class).getFieldViolationsList()) {
             violations.add(new FieldViolation(v.getField(), v.getDescription()));
           }
         } else if (detail.is(RetryInfo.class)) {

@@ -1,8 +1,8 @@
 package dev.supportability.client;
 
 /**
- * The request failed validation (status INVALID_ARGUMENT): a case field is missing or out of
- * range (reason {@code INVALID_CASE}), a request field is (reason {@code INVALID_REQUEST}), or the
+ * The request failed validation (status INVALID_ARGUMENT): a case field is missing or out of range
+ * (reason {@code INVALID_CASE}), a request field is (reason {@code INVALID_REQUEST}), or the
  * requested model version does not exist (reason {@code MODEL_VERSION_NOT_FOUND}). {@link
  * #getFieldViolations()} names every offending field, for example {@code
  * "support_cases[3].subject"}.

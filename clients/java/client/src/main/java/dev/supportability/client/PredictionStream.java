@@ -30,10 +30,10 @@ import java.util.concurrent.Semaphore;
  * }</pre>
  *
  * <p>Each {@link #predict} returns a future that completes with the case's prediction, or
- * exceptionally with the typed {@link SupportabilityException} the same case would get from
- * {@code predictCase}; an invalid case fails only its own future. At most {@code maxInFlight}
- * cases are outstanding: {@code predict} blocks while the service catches up. Futures complete on
- * a gRPC thread, so keep their continuations short or use the {@code *Async} variants.
+ * exceptionally with the typed {@link SupportabilityException} the same case would get from {@code
+ * predictCase}; an invalid case fails only its own future. At most {@code maxInFlight} cases are
+ * outstanding: {@code predict} blocks while the service catches up. Futures complete on a gRPC
+ * thread, so keep their continuations short or use the {@code *Async} variants.
  */
 public final class PredictionStream implements AutoCloseable {
   private final ClientCall<StreamPredictCasesRequest, StreamPredictCasesResponse> call;
@@ -107,8 +107,8 @@ public final class PredictionStream implements AutoCloseable {
    * Tells the service no more cases follow, and waits until every outstanding prediction has
    * arrived (bounded by the stream's deadline).
    *
-   * @throws SupportabilityException when the stream itself failed, for example on a missing
-   *     token or when its deadline passed
+   * @throws SupportabilityException when the stream itself failed, for example on a missing token
+   *     or when its deadline passed
    */
   @Override
   public void close() {
@@ -140,8 +140,10 @@ public final class PredictionStream implements AutoCloseable {
       }
       inFlight.release();
       if (response.hasError()) {
-        answered.future().completeExceptionally(
-            Errors.fromStatus(response.getError(), answered.requestId(), null));
+        answered
+            .future()
+            .completeExceptionally(
+                Errors.fromStatus(response.getError(), answered.requestId(), null));
       } else {
         answered.future().complete(response.getPrediction());
       }
@@ -150,9 +152,7 @@ public final class PredictionStream implements AutoCloseable {
     @Override
     public void onClose(Status status, Metadata trailers) {
       SupportabilityException failure =
-          status.isOk()
-              ? null
-              : Errors.fromThrowable(status.asRuntimeException(trailers), "");
+          status.isOk() ? null : Errors.fromThrowable(status.asRuntimeException(trailers), "");
       List<Pending> unanswered;
       synchronized (lock) {
         ended =

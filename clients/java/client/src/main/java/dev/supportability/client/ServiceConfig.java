@@ -23,9 +23,9 @@ final class ServiceConfig {
   private ServiceConfig() {}
 
   /**
-   * Loads the bundled config in the form {@code ManagedChannelBuilder.defaultServiceConfig}
-   * takes, without its per-method {@code timeout}s: the client sets an explicit deadline on every
-   * call, and a config timeout would silently cap a longer deadline a caller asked for.
+   * Loads the bundled config in the form {@code ManagedChannelBuilder.defaultServiceConfig} takes,
+   * without its per-method {@code timeout}s: the client sets an explicit deadline on every call,
+   * and a config timeout would silently cap a longer deadline a caller asked for.
    */
   static Map<String, ?> load() {
     try (InputStream in = ServiceConfig.class.getResourceAsStream(RESOURCE)) {

@@ -58,11 +58,11 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Every call has a deadline ({@link Builder#defaultDeadline}, 5 s unless set, or {@link
- * RequestOptions.Builder#deadline}) and a request id (generated when the caller gives none).
- * Calls the service could not answer because it was unavailable are retried per the contract's
- * service config (up to 4 attempts, exponential backoff with jitter) unless {@link
- * Builder#retries(boolean) retries are off}. Failures are thrown as, or complete futures with, a
- * {@link SupportabilityException} subclass.
+ * RequestOptions.Builder#deadline}) and a request id (generated when the caller gives none). Calls
+ * the service could not answer because it was unavailable are retried per the contract's service
+ * config (up to 4 attempts, exponential backoff with jitter) unless {@link Builder#retries(boolean)
+ * retries are off}. Failures are thrown as, or complete futures with, a {@link
+ * SupportabilityException} subclass.
  */
 public final class SupportabilityClient implements AutoCloseable {
   /** The deadline of a unary call unless the builder or the call sets one. */
@@ -126,7 +126,8 @@ public final class SupportabilityClient implements AutoCloseable {
    * @throws SupportabilityException when the call fails
    */
   public PredictCaseResponse predictCase(SupportCase supportCase, RequestOptions options) {
-    return predictCase(PredictCaseRequest.newBuilder().setSupportCase(supportCase).build(), options);
+    return predictCase(
+        PredictCaseRequest.newBuilder().setSupportCase(supportCase).build(), options);
   }
 
   /**
@@ -205,8 +206,8 @@ public final class SupportabilityClient implements AutoCloseable {
   // ---- BatchPredictCases ----
 
   /**
-   * Predicts up to 1,000 cases in one call. The whole batch fails if any case is invalid; the
-   * field violations name the cases by index ({@code "support_cases[3].subject"}).
+   * Predicts up to 1,000 cases in one call. The whole batch fails if any case is invalid; the field
+   * violations name the cases by index ({@code "support_cases[3].subject"}).
    *
    * @param supportCases the cases
    * @return one prediction per case, in order
@@ -280,8 +281,8 @@ public final class SupportabilityClient implements AutoCloseable {
   // ---- StreamPredictCases ----
 
   /**
-   * Opens a prediction stream for high-volume callers, with the default stream deadline and at
-   * most {@value #DEFAULT_STREAM_MAX_IN_FLIGHT} cases outstanding.
+   * Opens a prediction stream for high-volume callers, with the default stream deadline and at most
+   * {@value #DEFAULT_STREAM_MAX_IN_FLIGHT} cases outstanding.
    *
    * @return the open stream; close it when done
    */
@@ -290,8 +291,8 @@ public final class SupportabilityClient implements AutoCloseable {
   }
 
   /**
-   * Opens a prediction stream. The deadline covers the whole stream; the request id of the
-   * options is ignored (each message carries its own).
+   * Opens a prediction stream. The deadline covers the whole stream; the request id of the options
+   * is ignored (each message carries its own).
    *
    * @param options the stream's deadline (default {@link Builder#streamDeadline}) and headers
    * @param maxInFlight how many cases may await their prediction before {@link
@@ -356,8 +357,8 @@ public final class SupportabilityClient implements AutoCloseable {
   }
 
   /**
-   * Closes the channel the client built, waiting up to 5 s for calls in flight. A channel passed
-   * to {@link Builder#channel(Channel)} belongs to the caller and stays open.
+   * Closes the channel the client built, waiting up to 5 s for calls in flight. A channel passed to
+   * {@link Builder#channel(Channel)} belongs to the caller and stays open.
    */
   @Override
   public void close() {
@@ -377,15 +378,20 @@ public final class SupportabilityClient implements AutoCloseable {
 
   // ---- internals ----
 
-  private static PredictCaseRequest withRequestId(PredictCaseRequest request, RequestOptions options) {
+  private static PredictCaseRequest withRequestId(
+      PredictCaseRequest request, RequestOptions options) {
     String id = requestId(request.getRequestId(), options);
-    return id.equals(request.getRequestId()) ? request : request.toBuilder().setRequestId(id).build();
+    return id.equals(request.getRequestId())
+        ? request
+        : request.toBuilder().setRequestId(id).build();
   }
 
   private static BatchPredictCasesRequest withRequestId(
       BatchPredictCasesRequest request, RequestOptions options) {
     String id = requestId(request.getRequestId(), options);
-    return id.equals(request.getRequestId()) ? request : request.toBuilder().setRequestId(id).build();
+    return id.equals(request.getRequestId())
+        ? request
+        : request.toBuilder().setRequestId(id).build();
   }
 
   /** The per-call option wins over the request's own id; a UUID is made when neither is set. */
@@ -462,8 +468,8 @@ public final class SupportabilityClient implements AutoCloseable {
   }
 
   /**
-   * Builds a {@link SupportabilityClient}. Give exactly one of {@link #target}, {@link
-   * #addresses}, {@link #channel} or {@link #channelBuilder}; everything else is optional.
+   * Builds a {@link SupportabilityClient}. Give exactly one of {@link #target}, {@link #addresses},
+   * {@link #channel} or {@link #channelBuilder}; everything else is optional.
    */
   public static final class Builder {
     private String target;
@@ -518,9 +524,9 @@ public final class SupportabilityClient implements AutoCloseable {
     }
 
     /**
-     * Uses a channel the caller already has (and keeps: {@link SupportabilityClient#close()}
-     * leaves it open). Its own settings stand: TLS, user agent and retry policy cannot be set on
-     * the client then. Deadlines, token, request ids and listeners still apply.
+     * Uses a channel the caller already has (and keeps: {@link SupportabilityClient#close()} leaves
+     * it open). Its own settings stand: TLS, user agent and retry policy cannot be set on the
+     * client then. Deadlines, token, request ids and listeners still apply.
      *
      * @param channel the channel to share
      * @return this builder
@@ -533,8 +539,8 @@ public final class SupportabilityClient implements AutoCloseable {
     /**
      * Builds the channel from a channel builder the caller prepared, for full control of the
      * transport (for example {@code NettyChannelBuilder} options, or an in-process channel in
-     * tests). The client applies its retry policy, user agent and executor, and owns the
-     * channel. TLS and load balancing are the builder's business then.
+     * tests). The client applies its retry policy, user agent and executor, and owns the channel.
+     * TLS and load balancing are the builder's business then.
      *
      * @param channelBuilder the prepared builder
      * @return this builder
@@ -574,7 +580,8 @@ public final class SupportabilityClient implements AutoCloseable {
      * @return this builder
      */
     public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
-      this.clientCertificateChain = Objects.requireNonNull(certificateChainPem, "certificateChainPem");
+      this.clientCertificateChain =
+          Objects.requireNonNull(certificateChainPem, "certificateChainPem");
       this.clientPrivateKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
       this.tls = true;
       return this;
@@ -592,8 +599,8 @@ public final class SupportabilityClient implements AutoCloseable {
     }
 
     /**
-     * Sends {@code authorization: Bearer <token>} with every call, asking the supplier each time
-     * so that a rotated token is picked up.
+     * Sends {@code authorization: Bearer <token>} with every call, asking the supplier each time so
+     * that a rotated token is picked up.
      *
      * @param token supplies the current token; called on every call, so make it cheap
      * @return this builder
@@ -663,8 +670,8 @@ public final class SupportabilityClient implements AutoCloseable {
     }
 
     /**
-     * Runs callbacks (future completions, stream responses, listeners) on this executor instead
-     * of gRPC's shared pool.
+     * Runs callbacks (future completions, stream responses, listeners) on this executor instead of
+     * gRPC's shared pool.
      *
      * @param executor the executor, which the caller shuts down
      * @return this builder
@@ -725,7 +732,8 @@ public final class SupportabilityClient implements AutoCloseable {
         // The static-list resolver lives in this channel's own registry: no global state.
         NameResolverRegistry registry = new NameResolverRegistry();
         registry.register(new StaticAddressResolverProvider(addresses));
-        builder = Grpc.newChannelBuilder(StaticAddressResolverProvider.TARGET, credentials, registry);
+        builder =
+            Grpc.newChannelBuilder(StaticAddressResolverProvider.TARGET, credentials, registry);
       }
       // Spread calls over every address the target resolves to, not just the first.
       return builder.defaultLoadBalancingPolicy("round_robin");

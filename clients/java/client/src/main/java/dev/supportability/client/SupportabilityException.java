@@ -9,11 +9,11 @@ import java.util.Optional;
 /**
  * A failed call to the Supportability service. Unchecked, like the errors of most Java SDKs.
  *
- * <p>Catch a subclass to handle one kind of failure: {@link CallerErrorException} (the request
- * has to change: {@link InvalidRequestException}, {@link AuthenticationException}, {@link
+ * <p>Catch a subclass to handle one kind of failure: {@link CallerErrorException} (the request has
+ * to change: {@link InvalidRequestException}, {@link AuthenticationException}, {@link
  * NotFoundException}) or {@link ServiceErrorException} (the service could not answer now: {@link
- * OverloadedException}, {@link UnavailableException}, {@link DeadlineExceededException}). An
- * error that is neither (a call cancelled by the caller) is a plain {@code SupportabilityException}.
+ * OverloadedException}, {@link UnavailableException}, {@link DeadlineExceededException}). An error
+ * that is neither (a call cancelled by the caller) is a plain {@code SupportabilityException}.
  */
 public class SupportabilityException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -51,9 +51,8 @@ public class SupportabilityException extends RuntimeException {
   }
 
   /**
-   * Returns the {@code ErrorInfo} reason, for example {@code "INVALID_CASE"}, {@code
-   * "OVERLOADED"} or {@code "UNAUTHENTICATED"}; empty when the error did not come from the
-   * service.
+   * Returns the {@code ErrorInfo} reason, for example {@code "INVALID_CASE"}, {@code "OVERLOADED"}
+   * or {@code "UNAUTHENTICATED"}; empty when the error did not come from the service.
    *
    * @return the reason, never {@code null}
    */

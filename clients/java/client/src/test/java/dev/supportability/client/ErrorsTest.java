@@ -71,7 +71,10 @@ class ErrorsTest {
     server.predict =
         request -> {
           throw FakeServer.error(
-              Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED", request.getRequestId(), FakeServer.retryAfter(250));
+              Status.Code.RESOURCE_EXHAUSTED,
+              "OVERLOADED",
+              request.getRequestId(),
+              FakeServer.retryAfter(250));
         };
 
     OverloadedException e = assertThrows(OverloadedException.class, () -> client.predictCase(CASE));
@@ -87,7 +90,8 @@ class ErrorsTest {
   void unauthenticatedIsAnAuthenticationError() {
     server.predict =
         request -> {
-          throw FakeServer.error(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", request.getRequestId());
+          throw FakeServer.error(
+              Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", request.getRequestId());
         };
 
     AuthenticationException e =

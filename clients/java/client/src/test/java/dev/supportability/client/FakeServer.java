@@ -114,7 +114,8 @@ final class FakeServer implements AutoCloseable {
     return status.build();
   }
 
-  static StatusRuntimeException error(Status.Code code, String reason, String requestId, Any... more) {
+  static StatusRuntimeException error(
+      Status.Code code, String reason, String requestId, Any... more) {
     return StatusProto.toStatusRuntimeException(richStatus(code, reason, requestId, more));
   }
 
@@ -165,7 +166,9 @@ final class FakeServer implements AutoCloseable {
         BatchPredictCasesRequest request, StreamObserver<BatchPredictCasesResponse> out) {
       BatchPredictCasesResponse.Builder response =
           BatchPredictCasesResponse.newBuilder().setRequestId(request.getRequestId());
-      request.getSupportCasesList().forEach(c -> response.addPredictions(prediction(c.getCaseId())));
+      request
+          .getSupportCasesList()
+          .forEach(c -> response.addPredictions(prediction(c.getCaseId())));
       answer(response::build, out);
     }
 
@@ -217,7 +220,8 @@ final class FakeServer implements AutoCloseable {
   /** Every value of one ASCII header. */
   static List<String> values(Metadata metadata, String key) {
     List<String> values = new ArrayList<>();
-    Iterable<String> found = metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+    Iterable<String> found =
+        metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
     if (found != null) {
       found.forEach(values::add);
     }

@@ -56,9 +56,12 @@ class LiveServerTest {
     List<QueueScore> queues = prediction.getRouting().getTopQueuesList();
     assertFalse(queues.isEmpty());
     for (int i = 1; i < queues.size(); i++) {
-      assertTrue(queues.get(i - 1).getProbability() >= queues.get(i).getProbability(), queues.toString());
+      assertTrue(
+          queues.get(i - 1).getProbability() >= queues.get(i).getProbability(), queues.toString());
     }
-    assertTrue(prediction.getEscalation().getProbability() >= 0 && prediction.getEscalation().getProbability() <= 1);
+    assertTrue(
+        prediction.getEscalation().getProbability() >= 0
+            && prediction.getEscalation().getProbability() <= 1);
     assertTrue(prediction.getDecision().getAction() != DecisionAction.DECISION_ACTION_UNSPECIFIED);
     assertEquals(queues.get(0).getQueue(), prediction.getDecision().getQueue());
     assertFalse(response.getRequestId().isEmpty());
@@ -81,7 +84,10 @@ class LiveServerTest {
   void predictsABatchInOrder() {
     BatchPredictCasesResponse response =
         client.batchPredictCases(
-            List.of(TestCases.payoutDelayed("b-1"), TestCases.payoutDelayed("b-2"), TestCases.payoutDelayed("b-3")));
+            List.of(
+                TestCases.payoutDelayed("b-1"),
+                TestCases.payoutDelayed("b-2"),
+                TestCases.payoutDelayed("b-3")));
 
     assertEquals(
         List.of("b-1", "b-2", "b-3"),
@@ -95,7 +101,8 @@ class LiveServerTest {
             InvalidRequestException.class,
             () ->
                 client.predictCase(
-                    TestCases.invalid("bad"), RequestOptions.builder().requestId("java-invalid-1").build()));
+                    TestCases.invalid("bad"),
+                    RequestOptions.builder().requestId("java-invalid-1").build()));
 
     assertEquals("INVALID_CASE", e.getReason());
     assertEquals("java-invalid-1", e.getRequestId());
@@ -109,7 +116,9 @@ class LiveServerTest {
     InvalidRequestException e =
         assertThrows(
             InvalidRequestException.class,
-            () -> client.batchPredictCases(List.of(TestCases.payoutDelayed("ok"), TestCases.invalid("bad"))));
+            () ->
+                client.batchPredictCases(
+                    List.of(TestCases.payoutDelayed("ok"), TestCases.invalid("bad"))));
 
     List<String> fields = e.getFieldViolations().stream().map(FieldViolation::field).toList();
     assertTrue(fields.contains("support_cases[1].channel"), fields.toString());
@@ -131,7 +140,8 @@ class LiveServerTest {
     for (int i = 0; i < cases.size(); i++) {
       if (i == 7) {
         ExecutionException e = assertThrows(ExecutionException.class, futures.get(i)::get);
-        InvalidRequestException invalid = assertInstanceOf(InvalidRequestException.class, e.getCause());
+        InvalidRequestException invalid =
+            assertInstanceOf(InvalidRequestException.class, e.getCause());
         assertFalse(invalid.getFieldViolations().isEmpty());
       } else {
         assertEquals("s-" + i, futures.get(i).get().getCaseId());
@@ -148,7 +158,8 @@ class LiveServerTest {
     assertEquals(ModelState.MODEL_STATE_PROMOTED, promoted.getState());
     assertTrue(models.stream().anyMatch(m -> m.getVersion().equals(promoted.getVersion())));
 
-    NotFoundException e = assertThrows(NotFoundException.class, () -> client.getModel("no-such-version"));
+    NotFoundException e =
+        assertThrows(NotFoundException.class, () -> client.getModel("no-such-version"));
     assertEquals("MODEL_VERSION_NOT_FOUND", e.getReason());
   }
 

@@ -86,38 +86,51 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
         return dir;
       }
     }
-    throw new IllegalStateException("no buf.yaml above " + Paths.get("").toAbsolutePath()
-        + "; set SUPPORTABILITY_ROOT to the repository root");
+    throw new IllegalStateException(
+        "no buf.yaml above "
+            + Paths.get("").toAbsolutePath()
+            + "; set SUPPORTABILITY_ROOT to the repository root");
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     dir = Files.createTempDirectory("supportability-java-it-");
     Path root = repositoryRoot();
-    String registry = System.getenv().getOrDefault(
-        "SUPPORTABILITY_REGISTRY", root.resolve("var/registry").toString());
-    List<String> command = new ArrayList<>(List.of(
-        root.resolve(".venv/bin/python").toString(), "-m", "supportability", "serve",
-        "--address", "127.0.0.1:0",
-        "--ready-file", dir.resolve("ready").toString(),
-        "--registry", registry));
+    String registry =
+        System.getenv()
+            .getOrDefault("SUPPORTABILITY_REGISTRY", root.resolve("var/registry").toString());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                root.resolve(".venv/bin/python").toString(),
+                "-m",
+                "supportability",
+                "serve",
+                "--address",
+                "127.0.0.1:0",
+                "--ready-file",
+                dir.resolve("ready").toString(),
+                "--registry",
+                registry));
     if (token != null) {
       Files.writeString(dir.resolve("tokens"), token + "\n");
       command.addAll(List.of("--token-file", dir.resolve("tokens").toString()));
     }
     if (mutualTls) {
       makeCertificates();
-      command.addAll(List.of(
-          "--tls-cert", dir.resolve("server.pem").toString(),
-          "--tls-key", dir.resolve("server.key").toString(),
-          "--tls-client-ca", caCertificate().toString()));
+      command.addAll(
+          List.of(
+              "--tls-cert", dir.resolve("server.pem").toString(),
+              "--tls-key", dir.resolve("server.key").toString(),
+              "--tls-client-ca", caCertificate().toString()));
     }
     Path log = dir.resolve("server.log");
-    process = new ProcessBuilder(command)
-        .directory(root.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    process =
+        new ProcessBuilder(command)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     target = awaitReady(dir.resolve("ready"), log);
   }
 
@@ -135,12 +148,16 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
       }
       Thread.sleep(50);
     }
-    String why = process.isAlive()
-        ? "not ready after " + START_TIMEOUT_MS + " ms"
-        : "exited with " + process.exitValue();
+    String why =
+        process.isAlive()
+            ? "not ready after " + START_TIMEOUT_MS + " ms"
+            : "exited with " + process.exitValue();
     stop();
-    throw new IllegalStateException("the Python server did not start (" + why + "); its log:\n"
-        + Files.readString(log, StandardCharsets.UTF_8));
+    throw new IllegalStateException(
+        "the Python server did not start ("
+            + why
+            + "); its log:\n"
+            + Files.readString(log, StandardCharsets.UTF_8));
   }
 
   @Override
@@ -165,22 +182,62 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
 
   /** A test CA, a server certificate for 127.0.0.1/localhost and a client certificate. */
   private void makeCertificates() throws IOException, InterruptedException {
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=supportability-test-ca");
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=supportability-test-ca");
     Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     Files.writeString(dir.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
     for (String name : List.of("server", "client")) {
-      openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-          "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name);
-      openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-          "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem");
+      openssl(
+          "req",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          name + ".key",
+          "-out",
+          name + ".csr",
+          "-subj",
+          "/CN=" + name);
+      openssl(
+          "x509",
+          "-req",
+          "-in",
+          name + ".csr",
+          "-CA",
+          "ca.pem",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-days",
+          "2",
+          "-extfile",
+          name + ".ext",
+          "-out",
+          name + ".pem");
     }
   }
 
   private void openssl(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("openssl"));
     command.addAll(List.of(args));
-    Process openssl = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    Process openssl =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!openssl.waitFor(30, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
       openssl.destroyForcibly();
@@ -193,13 +250,16 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.delete(path);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              path -> {
+                try {
+                  Files.delete(path);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
   }
 }

@@ -52,7 +52,8 @@ class RetriesTest {
   void retriesStopAfterFourAttempts() {
     server.predict = failing(server, 100, Status.Code.UNAVAILABLE);
     try (SupportabilityClient client = server.client().build()) {
-      UnavailableException e = assertThrows(UnavailableException.class, () -> client.predictCase(CASE));
+      UnavailableException e =
+          assertThrows(UnavailableException.class, () -> client.predictCase(CASE));
       assertEquals("MODEL_NOT_LOADED", e.getReason());
     }
     assertEquals(4, server.attempts.get());

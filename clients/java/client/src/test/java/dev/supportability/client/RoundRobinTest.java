@@ -54,7 +54,8 @@ class RoundRobinTest {
     }
   }
 
-  private static PredictionServiceGrpc.PredictionServiceImplBase countingService(AtomicInteger count) {
+  private static PredictionServiceGrpc.PredictionServiceImplBase countingService(
+      AtomicInteger count) {
     return new PredictionServiceGrpc.PredictionServiceImplBase() {
       @Override
       public void predictCase(PredictCaseRequest request, StreamObserver<PredictCaseResponse> out) {

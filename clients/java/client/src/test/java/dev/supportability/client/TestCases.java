@@ -15,19 +15,21 @@ final class TestCases {
     return SupportCase.newBuilder()
         .setCaseId(caseId)
         .setSubject("Payout has not arrived")
-        .setBody("Our weekly payout to the bank account ending 4411 was due on Monday and still "
-            + "has not arrived. We need these funds to pay suppliers.")
+        .setBody(
+            "Our weekly payout to the bank account ending 4411 was due on Monday and still "
+                + "has not arrived. We need these funds to pay suppliers.")
         .setChannel(Channel.CHANNEL_EMAIL)
         .setLanguage("en")
-        .setAccount(AccountContext.newBuilder()
-            .setMerchantId("acct_1001")
-            .setCountryCode("US")
-            .setAccountAgeDays(420)
-            .setIndustry("retail")
-            .setSupportPlan(SupportPlan.SUPPORT_PLAN_STANDARD)
-            .setMonthlyVolumeUsd(85_000)
-            .setIntegrationType(IntegrationType.INTEGRATION_TYPE_PLUGIN)
-            .setFailedPayouts30D(2))
+        .setAccount(
+            AccountContext.newBuilder()
+                .setMerchantId("acct_1001")
+                .setCountryCode("US")
+                .setAccountAgeDays(420)
+                .setIndustry("retail")
+                .setSupportPlan(SupportPlan.SUPPORT_PLAN_STANDARD)
+                .setMonthlyVolumeUsd(85_000)
+                .setIntegrationType(IntegrationType.INTEGRATION_TYPE_PLUGIN)
+                .setFailedPayouts30D(2))
         .build();
   }
 

@@ -81,7 +81,8 @@ public final class GoldenVectors {
     try {
       JsonFormat.parser().merge(json, request);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("vector " + name + ": not a PredictCaseRequest: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "vector " + name + ": not a PredictCaseRequest: " + e.getMessage(), e);
     }
     return request.build();
   }

@@ -10,8 +10,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Client-side latency of sequential {@code predictCase} calls, in a plain loop: one call at a
- * time, so the numbers are per-call latency rather than throughput under load.
+ * Client-side latency of sequential {@code predictCase} calls, in a plain loop: one call at a time,
+ * so the numbers are per-call latency rather than throughput under load.
  *
  * <pre>
  * java -cp "$(cat clients/java/client/target/classpath.txt)" \
@@ -56,13 +56,18 @@ public final class LatencyBenchmark {
       finished = System.nanoTime();
     }
     Arrays.sort(nanos);
-    System.out.println(String.format(Locale.ROOT,
-        "{\"client\":\"java\",\"calls\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
-            + "\"max_ms\":%.3f,\"mean_ms\":%.3f,\"calls_per_s\":%.1f}",
-        calls, millis(percentile(nanos, 50)), millis(percentile(nanos, 90)),
-        millis(percentile(nanos, 99)), millis(nanos[calls - 1]),
-        millis((double) Arrays.stream(nanos).sum() / calls),
-        calls / ((finished - started) / 1e9)));
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "{\"client\":\"java\",\"calls\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
+                + "\"max_ms\":%.3f,\"mean_ms\":%.3f,\"calls_per_s\":%.1f}",
+            calls,
+            millis(percentile(nanos, 50)),
+            millis(percentile(nanos, 90)),
+            millis(percentile(nanos, 99)),
+            millis(nanos[calls - 1]),
+            millis((double) Arrays.stream(nanos).sum() / calls),
+            calls / ((finished - started) / 1e9)));
   }
 
   /** The nearest-rank percentile of sorted values. */
@@ -80,20 +85,22 @@ public final class LatencyBenchmark {
     return SupportCase.newBuilder()
         .setCaseId("bench-1")
         .setSubject("Payout has not arrived")
-        .setBody("Our weekly payout to the bank account ending 4411 was due on Monday and still "
-            + "has not arrived. We need these funds to pay suppliers.")
+        .setBody(
+            "Our weekly payout to the bank account ending 4411 was due on Monday and still "
+                + "has not arrived. We need these funds to pay suppliers.")
         .setChannel(Channel.CHANNEL_EMAIL)
         .setLanguage("en")
-        .setAccount(AccountContext.newBuilder()
-            .setMerchantId("acct_bench")
-            .setCountryCode("US")
-            .setAccountAgeDays(420)
-            .setIndustry("retail")
-            .setSupportPlan(SupportPlan.SUPPORT_PLAN_STANDARD)
-            .setMonthlyVolumeUsd(85_000)
-            .setIntegrationType(IntegrationType.INTEGRATION_TYPE_PLUGIN)
-            .setFailedPayouts30D(2)
-            .setPreviousCases30D(1))
+        .setAccount(
+            AccountContext.newBuilder()
+                .setMerchantId("acct_bench")
+                .setCountryCode("US")
+                .setAccountAgeDays(420)
+                .setIndustry("retail")
+                .setSupportPlan(SupportPlan.SUPPORT_PLAN_STANDARD)
+                .setMonthlyVolumeUsd(85_000)
+                .setIntegrationType(IntegrationType.INTEGRATION_TYPE_PLUGIN)
+                .setFailedPayouts30D(2)
+                .setPreviousCases30D(1))
         .build();
   }
 }

@@ -48,6 +48,7 @@ import java.util.logging.Logger;
  */
 public final class CaseRoutingService implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(CaseRoutingService.class.getName());
+
   /** What one HTTP request may spend waiting for its prediction. */
   private static final Duration PREDICTION_DEADLINE = Duration.ofSeconds(2);
 
@@ -194,10 +195,13 @@ public final class CaseRoutingService implements AutoCloseable {
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
     CaseRoutingService service =
         new CaseRoutingService(client, new InetSocketAddress("127.0.0.1", port));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      client.close();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  service.close();
+                  client.close();
+                }));
     System.out.println("routing cases on http://127.0.0.1:" + service.port() + "/cases/route");
   }
 }

@@ -51,7 +51,9 @@ class CaseRoutingServiceTest {
     predictionService =
         InProcessServerBuilder.forName(name).addService(new StandIn()).build().start();
     client =
-        SupportabilityClient.builder().channelBuilder(InProcessChannelBuilder.forName(name)).build();
+        SupportabilityClient.builder()
+            .channelBuilder(InProcessChannelBuilder.forName(name))
+            .build();
     service = new CaseRoutingService(client, new InetSocketAddress("127.0.0.1", 0));
   }
 
@@ -73,7 +75,9 @@ class CaseRoutingServiceTest {
   @Test
   void answersWithTheDecision() throws Exception {
     HttpResponse<String> response =
-        post("{\"caseId\": \"c-1\", \"subject\": \"Payout missing\", \"channel\": \"CHANNEL_EMAIL\"}");
+        post(
+            "{\"caseId\": \"c-1\", \"subject\": \"Payout missing\", \"channel\":"
+                + " \"CHANNEL_EMAIL\"}");
 
     assertEquals(200, response.statusCode(), response.body());
     JsonObject body = JsonParser.parseString(response.body()).getAsJsonObject();
@@ -116,41 +120,60 @@ class CaseRoutingServiceTest {
     @Override
     public void predictCase(PredictCaseRequest request, StreamObserver<PredictCaseResponse> out) {
       if (request.getSupportCase().getChannel() == Channel.CHANNEL_UNSPECIFIED) {
-        out.onError(error(Status.Code.INVALID_ARGUMENT, "INVALID_CASE",
-            Any.pack(BadRequest.newBuilder()
-                .addFieldViolations(BadRequest.FieldViolation.newBuilder()
-                    .setField("support_case.channel").setDescription("required"))
-                .build())));
+        out.onError(
+            error(
+                Status.Code.INVALID_ARGUMENT,
+                "INVALID_CASE",
+                Any.pack(
+                    BadRequest.newBuilder()
+                        .addFieldViolations(
+                            BadRequest.FieldViolation.newBuilder()
+                                .setField("support_case.channel")
+                                .setDescription("required"))
+                        .build())));
         return;
       }
       if (request.getSupportCase().getSubject().equals("busy")) {
-        out.onError(error(Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED",
-            Any.pack(RetryInfo.newBuilder()
-                .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(2))
-                .build())));
+        out.onError(
+            error(
+                Status.Code.RESOURCE_EXHAUSTED,
+                "OVERLOADED",
+                Any.pack(
+                    RetryInfo.newBuilder()
+                        .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+                        .build())));
         return;
       }
-      out.onNext(PredictCaseResponse.newBuilder()
-          .setRequestId(request.getRequestId())
-          .setPrediction(CasePrediction.newBuilder()
-              .setCaseId(request.getSupportCase().getCaseId())
-              .setModelVersion("stand-in")
-              .setDecision(Decision.newBuilder()
-                  .setAction(DecisionAction.DECISION_ACTION_AUTO_ROUTE)
-                  .setQueue("payouts")
-                  .setConfidence(0.97)
-                  .setThreshold(0.8)))
-          .build());
+      out.onNext(
+          PredictCaseResponse.newBuilder()
+              .setRequestId(request.getRequestId())
+              .setPrediction(
+                  CasePrediction.newBuilder()
+                      .setCaseId(request.getSupportCase().getCaseId())
+                      .setModelVersion("stand-in")
+                      .setDecision(
+                          Decision.newBuilder()
+                              .setAction(DecisionAction.DECISION_ACTION_AUTO_ROUTE)
+                              .setQueue("payouts")
+                              .setConfidence(0.97)
+                              .setThreshold(0.8)))
+              .build());
       out.onCompleted();
     }
 
     private static RuntimeException error(Status.Code code, String reason, Any detail) {
-      return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(code.value())
-          .setMessage(reason.toLowerCase())
-          .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("supportability.dev").build()))
-          .addDetails(detail)
-          .build());
+      return StatusProto.toStatusRuntimeException(
+          com.google.rpc.Status.newBuilder()
+              .setCode(code.value())
+              .setMessage(reason.toLowerCase())
+              .addDetails(
+                  Any.pack(
+                      ErrorInfo.newBuilder()
+                          .setReason(reason)
+                          .setDomain("supportability.dev")
+                          .build()))
+              .addDetails(detail)
+              .build());
     }
   }
 }
