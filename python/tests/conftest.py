@@ -33,3 +33,12 @@ def golden_requests() -> list:
 
     vectors = json.loads((ROOT / "tests" / "vectors" / "cases.json").read_text())["vectors"]
     return [json_format.ParseDict(v["request"], prediction_service_pb2.PredictCaseRequest()) for v in vectors]
+
+
+@pytest.fixture(scope="module")
+def server(registry_path: Path):
+    """A real server on a free loopback port, serving the promoted model, for one test module."""
+    from supportability.testing import ServerProcess
+
+    with ServerProcess(registry_path) as running:
+        yield running

@@ -22,12 +22,6 @@ ACCEPTABLE = {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT}
 
 
 @pytest.fixture(scope="module")
-def server(registry_path: Path):
-    with ServerProcess(registry_path) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def calls(server: ServerProcess):
     with grpc.insecure_channel(server.target) as channel:
         yield {m: channel.unary_unary(f"/supportability.v1.PredictionService/{m}") for m in METHODS}

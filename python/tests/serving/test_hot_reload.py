@@ -56,6 +56,14 @@ class _Caller(threading.Thread):
             except SupportabilityError as exc:
                 self.failures.append(exc)
 
+    def __enter__(self) -> "_Caller":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop_event.set()
+        self.join(10)
+
     def wait_for_version(self, version: str, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while not (self.versions and self.versions[-1] == version):
@@ -65,18 +73,12 @@ class _Caller(threading.Thread):
 
 def test_promotion_swaps_versions_without_failed_calls(two_versions: tuple[Path, str, str]) -> None:
     registry, original, twin = two_versions
-    with ServerProcess(registry, "--reload-interval-seconds", "0.1") as server:
-        caller = _Caller(server.target)
-        caller.start()
-        try:
-            caller.wait_for_version(original)
-            Registry(registry).promote(twin)
-            caller.wait_for_version(twin)
-            Registry(registry).rollback()
-            caller.wait_for_version(original)
-        finally:
-            caller.stop_event.set()
-            caller.join(10)
+    with ServerProcess(registry, "--reload-interval-seconds", "0.1") as server, _Caller(server.target) as caller:
+        caller.wait_for_version(original)
+        Registry(registry).promote(twin)
+        caller.wait_for_version(twin)
+        Registry(registry).rollback()
+        caller.wait_for_version(original)
         assert not caller.failures
         assert {original, twin} <= set(caller.versions)
 
@@ -84,18 +86,13 @@ def test_promotion_swaps_versions_without_failed_calls(two_versions: tuple[Path,
 def test_broken_artifact_is_rejected_and_the_old_version_keeps_serving(two_versions: tuple[Path, str, str]) -> None:
     registry, original, twin = two_versions
     with ServerProcess(registry, "--reload-interval-seconds", "0.1") as server:
-        caller = _Caller(server.target)
-        caller.start()
-        try:
+        with _Caller(server.target) as caller:
             caller.wait_for_version(original)
             with open(registry / "versions" / twin / "arrays.npz", "ab") as artifact:
                 artifact.write(b"tampered")
             # What a bad deploy does: point at a version whose artifact no longer verifies.
             (registry / "promoted.json").write_text(json.dumps({"version": twin, "history": [original]}))
             time.sleep(1.0)  # ten reload checks
-        finally:
-            caller.stop_event.set()
-            caller.join(10)
         assert not caller.failures
         assert set(caller.versions) == {original}
         server.stop()

@@ -23,12 +23,6 @@ GOOD_CASE = sc.SupportCase(subject="Payout missing", body="Our payout did not ar
 
 
 @pytest.fixture(scope="module")
-def server(registry_path: Path):
-    with ServerProcess(registry_path) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def client(server: ServerProcess):
     with Client(server.target) as c:
         yield c
