@@ -1,0 +1,103 @@
+"""Runs ghz against one target and reduces its JSON report to the figures the bench prints."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from dataclasses import dataclass
+from collections.abc import Iterable
+from pathlib import Path
+
+from google.protobuf.message import Message
+
+NANOS_PER_MS = 1e6
+
+
+@dataclass(frozen=True)
+class Load:
+    """What ghz sends: one RPC, described by a protoset, with requests used round-robin."""
+
+    call: str  # "package.Service.Method"
+    protoset: Path  # a FileDescriptorSet holding the call's types
+    requests: Path  # varint-delimited serialized requests (ghz -B)
+    cases_per_call: int = 1
+
+
+@dataclass(frozen=True)
+class Measurement:
+    target: str
+    concurrency: int
+    calls: int  # successful calls
+    errors: dict[str, int]  # status or error text -> count, over the measured window
+    seconds: float
+    p50_ms: float | None
+    p99_ms: float | None
+    cases_per_call: int
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    @property
+    def cases_per_second(self) -> float:
+        return self.calls_per_second * self.cases_per_call
+
+
+def write_requests(requests: Iterable[Message], path: Path) -> Path:
+    """Requests in ghz's binary format: each prefixed with its length as a varint."""
+    with path.open("wb") as out:
+        for request in requests:
+            data = request.SerializeToString()
+            out.write(_varint(len(data)) + data)
+    return path
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def measure(ghz: Path, target: str, address: str, load: Load, *, concurrency: int,
+            seconds: float, warmup_calls: int) -> Measurement:
+    """A warm-up run (discarded: connection set-up, lazy imports, caches), then a measured run.
+
+    The measured run is a fixed number of calls, sized from the warm-up's rate to last about
+    `seconds`: a --duration run cancels the calls in flight when time is up, and ghz counts
+    those as errors.
+    """
+    warmup = _run(ghz, address, load, concurrency, ["--total", str(max(warmup_calls, concurrency))], timeout=120)
+    calls = max(10 * concurrency, math.ceil(warmup["rps"] * seconds))
+    report = _run(ghz, address, load, concurrency, ["--total", str(calls)], timeout=6 * seconds + 60)
+    statuses = report.get("statusCodeDistribution") or {}
+    errors = {status: n for status, n in statuses.items() if status != "OK"}
+    errors.update(report.get("errorDistribution") or {})
+    latencies = {d["percentage"]: d["latency"] / NANOS_PER_MS for d in report.get("latencyDistribution") or []}
+    return Measurement(
+        target=target,
+        concurrency=concurrency,
+        calls=statuses.get("OK", 0),
+        errors=errors,
+        seconds=report["total"] / 1e9,
+        p50_ms=latencies.get(50),
+        p99_ms=latencies.get(99),
+        cases_per_call=load.cases_per_call,
+    )
+
+
+def _run(ghz: Path, address: str, load: Load, concurrency: int, extra: list[str], timeout: float) -> dict:
+    command = [
+        str(ghz), "--insecure", "--protoset", str(load.protoset), "--call", load.call,
+        "--binary-file", str(load.requests), "--concurrency", str(concurrency), "--connections", "1",
+        # The requests are fixed bytes: skip ghz's per-call templating, which costs client CPU.
+        "--disable-template-functions", "--disable-template-data",
+        "--timeout", "20s", "--format", "json", *extra, address,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"ghz failed ({result.returncode}): {result.stderr.strip() or result.stdout[:2000]}")
+    return json.loads(result.stdout)
