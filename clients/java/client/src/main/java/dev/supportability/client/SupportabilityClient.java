@@ -670,8 +670,9 @@ public final class SupportabilityClient implements AutoCloseable {
     }
 
     /**
-     * Runs callbacks (future completions, stream responses, listeners) on this executor instead of
-     * gRPC's shared pool.
+     * Runs the callbacks of non-blocking calls (future completions, stream results, their
+     * listeners) on this executor instead of gRPC's shared pool. Blocking calls finish on the
+     * calling thread either way.
      *
      * @param executor the executor, which the caller shuts down
      * @return this builder
