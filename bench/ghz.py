@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import resource
 import subprocess
 from dataclasses import dataclass
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from google.protobuf.message import Message
@@ -34,6 +35,9 @@ class Measurement:
     p50_ms: float | None
     p99_ms: float | None
     cases_per_call: int
+    # CPU used during the measured run, to tell who was the bottleneck on a small shared machine.
+    server_cpu_seconds: float
+    ghz_cpu_seconds: float
 
     @property
     def calls_per_second(self) -> float:
@@ -42,6 +46,14 @@ class Measurement:
     @property
     def cases_per_second(self) -> float:
         return self.calls_per_second * self.cases_per_call
+
+    @property
+    def server_cpu_percent(self) -> float:
+        return 100 * self.server_cpu_seconds / self.seconds if self.seconds else 0.0
+
+    @property
+    def ghz_cpu_percent(self) -> float:
+        return 100 * self.ghz_cpu_seconds / self.seconds if self.seconds else 0.0
 
 
 def write_requests(requests: Iterable[Message], path: Path) -> Path:
@@ -62,8 +74,8 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def measure(ghz: Path, target: str, address: str, load: Load, *, concurrency: int,
-            seconds: float, warmup_calls: int) -> Measurement:
+def measure(ghz: Path, target: str, address: str, load: Load, server_cpu: Callable[[], float], *,
+            concurrency: int, seconds: float, warmup_calls: int) -> Measurement:
     """A warm-up run (discarded: connection set-up, lazy imports, caches), then a measured run.
 
     The measured run is a fixed number of calls, sized from the warm-up's rate to last about
@@ -72,7 +84,9 @@ def measure(ghz: Path, target: str, address: str, load: Load, *, concurrency: in
     """
     warmup = _run(ghz, address, load, concurrency, ["--total", str(max(warmup_calls, concurrency))], timeout=120)
     calls = max(10 * concurrency, math.ceil(warmup["rps"] * seconds))
+    server_cpu_before, ghz_cpu_before = server_cpu(), _children_cpu_seconds()
     report = _run(ghz, address, load, concurrency, ["--total", str(calls)], timeout=6 * seconds + 60)
+    server_cpu_seconds, ghz_cpu_seconds = server_cpu() - server_cpu_before, _children_cpu_seconds() - ghz_cpu_before
     statuses = report.get("statusCodeDistribution") or {}
     errors = {status: n for status, n in statuses.items() if status != "OK"}
     errors.update(report.get("errorDistribution") or {})
@@ -86,7 +100,15 @@ def measure(ghz: Path, target: str, address: str, load: Load, *, concurrency: in
         p50_ms=latencies.get(50),
         p99_ms=latencies.get(99),
         cases_per_call=load.cases_per_call,
+        server_cpu_seconds=server_cpu_seconds,
+        ghz_cpu_seconds=ghz_cpu_seconds,
     )
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's finished children: ghz is the only one that ends meanwhile."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run(ghz: Path, address: str, load: Load, concurrency: int, extra: list[str], timeout: float) -> dict:

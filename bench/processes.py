@@ -27,6 +27,10 @@ class Server:
         """Resident memory of the server and any processes it started."""
         return sum(_vm_rss(pid) for pid in _process_tree(self.process.pid))
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and any processes it started."""
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.process.pid))
+
 
 def ready_file_probe(path: Path) -> Callable[[], str | None]:
     """Readiness for servers that write host:port to a file once serving (ours and the bare one)."""
@@ -119,6 +123,14 @@ def _vm_rss(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024  # the kernel reports kB
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        # The fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
 
 
 def _tail(path: Path, lines: int = 30) -> str:

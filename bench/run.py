@@ -157,8 +157,8 @@ def measure_all(ghz_binary: Path, running: dict[str, Server], loads: dict[str, g
             print(f"bench: {name} at concurrency {concurrency}, about {args.seconds:g} s", file=sys.stderr)
             try:
                 measurement = ghz.measure(
-                    ghz_binary, name, server.address, loads[name], concurrency=concurrency, seconds=args.seconds,
-                    warmup_calls=BATCH_WARMUP_CALLS if name == BATCH else args.warmup_calls)
+                    ghz_binary, name, server.address, loads[name], server.cpu_seconds, concurrency=concurrency,
+                    seconds=args.seconds, warmup_calls=BATCH_WARMUP_CALLS if name == BATCH else args.warmup_calls)
             except Exception as exc:  # reported; the other measurements still run
                 report.failures.append(f"ghz against {name} at c={concurrency}: {exc}")
                 continue
