@@ -6,8 +6,8 @@ import json
 import math
 import resource
 import subprocess
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf.message import Message
