@@ -118,8 +118,9 @@ public final class RequestOptions {
     }
 
     /**
-     * Sets the request id, overriding one set on the request message. Use it to carry your own
-     * correlation id into the service's logs and errors.
+     * Sets the request id of a {@code predictCase} or {@code batchPredictCases} call, overriding
+     * one set on the request message. Use it to carry your own correlation id into the service's
+     * logs and errors. Model calls and streams (whose messages carry their own) ignore it.
      *
      * @param requestId the request id, for example a UUID
      * @return this builder
