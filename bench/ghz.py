@@ -52,6 +52,11 @@ class Measurement:
         return 100 * self.server_cpu_seconds / self.seconds if self.seconds else 0.0
 
     @property
+    def server_cpu_ms_per_call(self) -> float:
+        """Less sensitive to other work on the machine than calls/s: a starved server waits, it does not burn."""
+        return 1000 * self.server_cpu_seconds / self.calls if self.calls else 0.0
+
+    @property
     def ghz_cpu_percent(self) -> float:
         return 100 * self.ghz_cpu_seconds / self.seconds if self.seconds else 0.0
 

@@ -86,7 +86,7 @@ class Report:
             "context": self.context,
             "measurements": [dict(dataclasses.asdict(m), label=LABELS[m.target], calls_per_second=m.calls_per_second,
                                   cases_per_second=m.cases_per_second, server_cpu_percent=m.server_cpu_percent,
-                                  ghz_cpu_percent=m.ghz_cpu_percent) for m in self.measurements],
+                                  server_cpu_ms_per_call=m.server_cpu_ms_per_call, ghz_cpu_percent=m.ghz_cpu_percent) for m in self.measurements],
             "ratios": {name: {f"c{c}": v for c, v in by_c.items()} for name, by_c in self.ratios().items()},
             "servers": [dataclasses.asdict(s) for s in self.servers],
             "clients": [dataclasses.asdict(c) for c in self.clients],
@@ -96,14 +96,14 @@ class Report:
 
     def render(self) -> str:
         lines = [f"{'target':<34}{'conc':>5}{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cases/s':>10}"
-                 f"{'srv CPU':>9}{'ghz CPU':>9}  errors"]
+                 f"{'srv CPU':>9}{'ms/call':>9}{'ghz CPU':>9}  errors"]
         order = list(LABELS)
         for m in sorted(self.measurements, key=lambda m: (order.index(m.target), m.concurrency)):
             errors = ", ".join(f"{k}: {v}" for k, v in m.errors.items()) or "0"
             cases = f"{m.cases_per_second:>10,.0f}" if m.cases_per_call > 1 else f"{'':>10}"
             lines.append(f"{LABELS[m.target]:<34}{m.concurrency:>5}{m.calls_per_second:>10,.0f}"
                          f"{_fmt(m.p50_ms):>9}{_fmt(m.p99_ms):>9}{cases}"
-                         f"{m.server_cpu_percent:>8.0f}%{m.ghz_cpu_percent:>8.0f}%  {errors}")
+                         f"{m.server_cpu_percent:>8.0f}%{m.server_cpu_ms_per_call:>9.3f}{m.ghz_cpu_percent:>8.0f}%  {errors}")
         lines += ["", f"{'calls/s ratio':<34}{'c=1':>8}{'c=8':>8}"]
         for name, by_c in self.ratios().items():
             lines.append(f"{name:<34}" + "".join(f"{_fmt(v, 'x'):>8}" for v in by_c.values()))
