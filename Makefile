@@ -10,7 +10,7 @@ STAMPS   := .cache/stamps
 REGISTRY ?= var/registry
 ADDRESS  ?= 127.0.0.1:50051
 METRICS_ADDRESS ?= 127.0.0.1:9464
-MVN      := mvn -B -q -Dstyle.color=never
+MVN      := mvn -B -ntp -Dstyle.color=never
 JAVA_CLASSPATH := clients/java/client/target/classpath.txt
 export SUPPORTABILITY_ROOT := $(CURDIR)
 
@@ -54,9 +54,8 @@ release-contract: lint ## record the current contract as released: later breakin
 
 # -- run ------------------------------------------------------------------------------------------
 
-model: setup ## train and promote the default model if the registry has none
-	$(PY) -m supportability models show --registry $(REGISTRY) >/dev/null 2>&1 \
-	  || $(PY) -m supportability train --registry $(REGISTRY)
+model: setup ## train and promote the default model if the registry has none this code can load
+	$(PY) -m supportability ensure-model --registry $(REGISTRY)
 
 run: model ## serve the promoted model on $(ADDRESS) (health checking and reflection on)
 	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY) --metrics-address $(METRICS_ADDRESS)
@@ -79,7 +78,7 @@ test-java: setup model
 
 # The Java client built without its tests, for the cross-language test run on its own.
 $(JAVA_CLASSPATH):
-	cd clients/java && $(MVN) package -DskipTests
+	cd clients/java && $(MVN) -q package -DskipTests
 
 test-ruby: setup model
 	cd clients/ruby && rake test

@@ -52,13 +52,29 @@ def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> Non
         raise click.UsageError(str(exc)) from None
     configure_logging(config.log_level)
     if train_if_empty:
-        from supportability.registry import Registry
-        from supportability.training import train_default
-
-        if Registry(config.registry).promoted_version() is None:
-            click.echo(f"no promoted model in {config.registry}: training the default model", err=True)
-            train_default(config.registry, progress=True)
+        _ensure_model(config.registry)
     asyncio.run(run_server(config))
+
+
+@main.command("ensure-model")
+@click.option("--registry", default="var/registry", show_default=True, type=click.Path(file_okay=False),
+              help="Model registry directory.")
+def ensure_model(registry: str) -> None:
+    """Make sure the registry's promoted model loads; if there is none, or this code cannot load
+    it (an artifact from an older format), train and promote the default model."""
+    _ensure_model(registry)
+
+
+def _ensure_model(registry_path: str) -> None:
+    from supportability.registry import ArtifactError, ModelNotFoundError, Registry
+    from supportability.training import train_default
+
+    try:
+        version = Registry(registry_path).load().info.version
+        click.echo(f"{registry_path}: promoted model {version} loads", err=True)
+    except (ModelNotFoundError, ArtifactError) as exc:
+        click.echo(f"{registry_path}: {exc}; training the default model", err=True)
+        train_default(registry_path, progress=True)
 
 
 for command in (data, models, train, evaluate):
