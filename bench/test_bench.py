@@ -1,0 +1,107 @@
+"""Tests of the bench's own logic; no ghz, MLServer or trained model needed (about a second).
+
+    .venv/bin/python -m pytest -q bench
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import descriptor_pb2
+from google.protobuf.internal.decoder import _DecodeVarint
+
+import ghz
+import targets
+from mlserver_target import promoted_training_data
+from processes import run_command
+from report import BARE, BATCH, MLSERVER, SERVICE, Report, ServerFigures
+from supportability.data.generator import GeneratorConfig
+from supportability.v1 import prediction_service_pb2
+
+VECTORS = Path(__file__).resolve().parent.parent / "tests" / "vectors" / "cases.json"
+
+
+def test_requests_file_is_what_ghz_reads_back_varint_delimited(tmp_path: Path) -> None:
+    requests = targets.golden_requests(VECTORS)
+    batch = targets.batch_load(requests, tmp_path)  # one message over 128 bytes: a multi-byte prefix
+    for path, expected in ((targets.predict_load(requests, tmp_path).requests, len(requests)), (batch.requests, 1)):
+        data, position, decoded = path.read_bytes(), 0, []
+        while position < len(data):
+            size, position = _DecodeVarint(data, position)
+            decoded.append(data[position:position + size])
+            position += size
+        assert len(decoded) == expected
+    batch_request = prediction_service_pb2.BatchPredictCasesRequest.FromString(decoded[0])
+    assert len(batch_request.support_cases) == targets.BATCH_SIZE
+    assert len({case.body for case in batch_request.support_cases}) == targets.BATCH_SIZE
+
+
+def test_protoset_holds_the_service_and_its_imports(tmp_path: Path) -> None:
+    protoset = descriptor_pb2.FileDescriptorSet.FromString(targets.contract_protoset(tmp_path).read_bytes())
+    names = [f.name for f in protoset.file]
+    service_file = next(f for f in protoset.file if f.service)
+    assert [m.name for m in service_file.service[0].method][:2] == ["PredictCase", "BatchPredictCases"]
+    assert "google/rpc/status.proto" in names
+    for file in protoset.file:  # dependencies come before the files that import them
+        assert all(names.index(dependency) < names.index(file.name) for dependency in file.dependency)
+
+
+def test_constant_server_answers_with_its_reply_and_stops_on_sigterm(tmp_path: Path) -> None:
+    request = targets.golden_requests(VECTORS)[0]
+    reply = targets.stand_in_reply(request)
+    with targets.constant_server(reply, tmp_path) as server:
+        assert targets.capture_reply(server.address, request) == reply
+        assert server.rss_bytes() > 0 and server.cpu_seconds() > 0
+        process = server.process
+    assert process.returncode is not None
+    with pytest.raises(grpc.RpcError):
+        targets.capture_reply(server.address, request)
+
+
+def test_a_command_that_overruns_is_stopped_with_what_it_printed() -> None:
+    returncode, output = run_command(["bash", "-c", "echo started; sleep 30"], timeout=0.5)
+    assert returncode is None
+    assert output.startswith("started")
+
+
+def test_mlserver_is_trained_on_the_promoted_models_generator_settings(tmp_path: Path) -> None:
+    version = "20260101T000000Z-abcdef"
+    config = GeneratorConfig(n_cases=1234, seed=11, typo_rate=0.5)
+    manifest = tmp_path / "versions" / version / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({
+        "name": "m", "version": version, "tasks": ["routing"], "label_sets": {},
+        "created_time": "2026-01-01T00:00:00+00:00", "metrics": [],
+        "data": {"source": config.describe(), "case_count": 1234, "fingerprint": "x"},
+    }))
+    (tmp_path / "promoted.json").write_text(json.dumps({"version": version, "history": []}))
+    assert promoted_training_data(tmp_path)[0] == config
+    assert promoted_training_data(tmp_path / "empty")[0] == GeneratorConfig()
+
+
+def _measurement(target: str, concurrency: int, calls: int, p99_ms: float = 1.0, cases: int = 1) -> ghz.Measurement:
+    return ghz.Measurement(target, concurrency, calls, {}, 1.0, 0.5, p99_ms, cases, 0.5, 0.1)
+
+
+def test_report_ratios_and_targets() -> None:
+    report = Report(settings={})
+    report.measurements = [
+        _measurement(BARE, 1, 1000), _measurement(SERVICE, 1, 800, p99_ms=2.5), _measurement(MLSERVER, 1, 300),
+        _measurement(BATCH, 8, 25, cases=1000),
+    ]
+    report.servers = [ServerFigures(SERVICE, 1.5, 600 * 1024 * 1024)]
+    assert report.ratio(SERVICE, BARE, 1) == pytest.approx(0.8)
+    assert report.ratio(SERVICE, MLSERVER, 8) is None
+    checks = {target: met for target, _, met in report.target_checks()}
+    assert checks["PredictCase >= 2x MLServer calls/s (c=1)"] is True
+    assert checks["PredictCase >= 70% of bare calls/s (c=1)"] is True
+    assert checks["PredictCase >= 2x MLServer calls/s (c=8)"] is None
+    assert checks["PredictCase p99 at c=1 <= 2 ms"] is False
+    assert checks["BatchPredictCases >= 20,000 cases/s"] is True
+    assert checks["service RSS <= 500 MB"] is False
+    assert checks["service ready <= 3 s after start"] is True
+    assert "service PredictCase" in report.render()
+    json.dumps(report.to_json())  # serialisable as written to latest.json
