@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,15 @@ LABELS = {
 }
 SERVER_LABELS = {SERVICE: "service", BARE: "bare grpcio server", MLSERVER: "MLServer 1.7.1"}
 MIB = 1024 * 1024
+
+
+def _calls_per_second(m: Measurement) -> float:
+    return m.calls_per_second
+
+
+def _calls_per_cpu_second(m: Measurement) -> float:
+    """Throughput per CPU-second the server used."""
+    return 1000 / m.server_cpu_ms_per_call if m.server_cpu_ms_per_call else 0.0
 
 
 @dataclass(frozen=True)
@@ -47,15 +57,19 @@ class Report:
     def find(self, target: str, concurrency: int) -> Measurement | None:
         return next((m for m in self.measurements if m.target == target and m.concurrency == concurrency), None)
 
-    def ratio(self, numerator: str, denominator: str, concurrency: int) -> float | None:
+    def ratio(self, numerator: str, denominator: str, concurrency: int,
+              metric: Callable[[Measurement], float] = _calls_per_second) -> float | None:
         top, bottom = self.find(numerator, concurrency), self.find(denominator, concurrency)
-        if top is None or bottom is None or not bottom.calls_per_second:
+        if top is None or bottom is None or not metric(bottom):
             return None
-        return top.calls_per_second / bottom.calls_per_second
+        return metric(top) / metric(bottom)
 
     def ratios(self) -> dict[str, dict[int, float | None]]:
-        return {f"{SERVER_LABELS[numerator]} / {SERVER_LABELS[denominator]}":
-                {c: self.ratio(numerator, denominator, c) for c in CONCURRENCIES}
+        """calls/s ratios, and the same per CPU-second the servers used: what the calls/s ratio would
+        be if each server had a core to itself, which other work on the machine disturbs less."""
+        return {f"{kind}: {SERVER_LABELS[numerator]} / {SERVER_LABELS[denominator]}":
+                {c: self.ratio(numerator, denominator, c, metric) for c in CONCURRENCIES}
+                for kind, metric in (("calls/s", _calls_per_second), ("calls/CPU-s", _calls_per_cpu_second))
                 for numerator, denominator in ((SERVICE, BARE), (SERVICE, MLSERVER))}
 
     def target_checks(self) -> list[tuple[str, str, bool | None]]:
@@ -104,9 +118,9 @@ class Report:
             lines.append(f"{LABELS[m.target]:<34}{m.concurrency:>5}{m.calls_per_second:>10,.0f}"
                          f"{_fmt(m.p50_ms):>9}{_fmt(m.p99_ms):>9}{cases}"
                          f"{m.server_cpu_percent:>8.0f}%{m.server_cpu_ms_per_call:>9.3f}{m.ghz_cpu_percent:>8.0f}%  {errors}")
-        lines += ["", f"{'calls/s ratio':<34}{'c=1':>8}{'c=8':>8}"]
+        lines += ["", f"{'ratio':<48}{'c=1':>8}{'c=8':>8}"]
         for name, by_c in self.ratios().items():
-            lines.append(f"{name:<34}" + "".join(f"{_fmt(v, 'x'):>8}" for v in by_c.values()))
+            lines.append(f"{name:<48}" + "".join(f"{_fmt(v, 'x'):>8}" for v in by_c.values()))
         lines += ["", f"{'server':<34}{'ready s':>8}{'RSS MiB':>9}"]
         for s in self.servers:
             lines.append(f"{SERVER_LABELS[s.name]:<34}{s.ready_seconds:>8.2f}{s.rss_bytes / MIB:>9.0f}")
