@@ -113,6 +113,7 @@ def _binary(ev, model, task, y, p, scores, data, slices) -> None:
     if task in data.truth:
         truth = data.truth[task]
         ev.add(task, "bayes_auroc", m.auroc(truth, y))
+        ev.add(task, "bayes_ece", m.binary_ece(truth, y))
         ev.add(task, "bayes_brier", m.brier(truth, y))
         ev.add(task, "bayes_log_loss", m.binary_log_loss(truth, y))
     ev.plots[task] = {"confidence": p, "correct": y, "raw_confidence": raw, "raw_correct": y,

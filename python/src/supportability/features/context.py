@@ -66,7 +66,9 @@ class ContextEncoder:
         self.mean = np.zeros(len(self.names))
         self.scale = np.ones(len(self.names))
         self.mean[:n_numeric] = raw[:, :n_numeric].mean(axis=0)
-        self.scale[:n_numeric] = raw[:, :n_numeric].std(axis=0) + 1e-9
+        std = raw[:, :n_numeric].std(axis=0)
+        # A (nearly) constant column, e.g. create_time when the data has none, must not be blown up.
+        self.scale[:n_numeric] = np.where(std > 1e-3, std, 1.0)
         return self
 
     def _raw(self, cases: Sequence[Case], now: datetime | None = None) -> np.ndarray:

@@ -24,14 +24,16 @@ class TextFeaturizer:
     """Maps a text to a sparse vector. Fit it with `fit`, then use `transform` / `transform_one`.
 
     Word n-grams are named "token:<n-gram>", character n-grams "chars:<n-gram>". Each block is
-    weighted by (1 + log tf) * idf and scaled to unit length when `normalize` is on (the two blocks
-    are then concatenated, each contributing length 1).
+    weighted by tf (or 1 + log tf) times idf (or 1), and scaled to unit length when `normalize` is on
+    (the two blocks are then concatenated, each contributing length 1).
     """
 
     word_ngrams: int = 2  # longest word n-gram
     char_ngrams: tuple[int, int] | None = None  # (shortest, longest) char n-gram within words, or None
     min_df: int = 2
     normalize: bool = True
+    sublinear_tf: bool = True  # 1 + log(tf) instead of tf
+    use_idf: bool = True
     vocabulary: dict[str, int] | None = None
     idf: np.ndarray | None = None
     n_word_features: int = 0  # the word block comes first, then the char block
@@ -66,7 +68,7 @@ class TextFeaturizer:
         self.vocabulary = {name: k for k, name in enumerate(names)}
         self.n_word_features = len(word_vocab)
         df = np.array([word_df[g] for g in word_vocab] + [char_df[g] for g in char_vocab], dtype=float)
-        self.idf = np.log((1 + n_docs) / (1 + df)) + 1.0  # scikit-learn's smoothed idf
+        self.idf = np.log((1 + n_docs) / (1 + df)) + 1.0 if self.use_idf else np.ones(len(df))  # sklearn's smooth idf
         return self
 
     @property
@@ -92,7 +94,7 @@ class TextFeaturizer:
                 k = vocabulary.get(gram)
                 if k is not None:
                     indices.append(k)
-                    values.append((1.0 + math.log(tf)) * idf[k])
+                    values.append(((1.0 + math.log(tf)) if self.sublinear_tf else tf) * idf[k])
             if self.normalize and len(values) > start:
                 norm = math.sqrt(sum(v * v for v in values[start:]))
                 values[start:] = [v / norm for v in values[start:]]

@@ -1,5 +1,10 @@
 """Post-hoc calibration on held-out data: temperature scaling (multi-class), Platt or isotonic (binary).
 
+Multi-class temperature scaling comes in two forms: plain, and with a uniform floor
+`(1 - floor) * softmax(z / t) + floor / K`. The floor is what a softmax cannot express when a share of
+labels is noise (a case can never be more than 1 - floor certain); the generator's label noise has
+exactly that form, and real annotation noise approximates it.
+
 Each calibrator maps raw scores (logits) to probabilities and is stored with the model as plain
 arrays. `choose_*` fits the candidates and keeps the one with the lowest ECE under 2-fold
 cross-fitting on the held-out set (fit on one half, measure on the other), so the choice is not
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit, log_softmax, softmax
 
 from supportability.evaluation.metrics import binary_ece, multiclass_ece
@@ -19,20 +24,34 @@ from supportability.evaluation.metrics import binary_ece, multiclass_ece
 
 @dataclass
 class Temperature:
-    """softmax(logits / t); t = 1 leaves the model unchanged ("none")."""
+    """(1 - floor) * softmax(logits / t) + floor / K; t = 1, floor = 0 leaves the model unchanged ("none")."""
 
     t: float = 1.0
     method: str = "temperature"
+    floor: float = 0.0
 
     def fit(self, logits: np.ndarray, labels: np.ndarray) -> Temperature:
+        rows = np.arange(len(labels))
+        if self.method == "temperature_floor":
+            def nll2(theta: np.ndarray) -> float:
+                floor = expit(theta[1])
+                p = (1 - floor) * softmax(logits / np.exp(theta[0]), axis=1)[rows, labels] + floor / logits.shape[1]
+                return -np.log(p).mean()
+
+            theta = minimize(nll2, np.array([0.0, -4.0]), method="Nelder-Mead",
+                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 400}).x
+            self.t, self.floor = float(np.exp(theta[0])), float(expit(theta[1]))
+            return self
+
         def nll(log_t: float) -> float:
-            return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(labels)), labels].mean()
+            return -log_softmax(logits / np.exp(log_t), axis=1)[rows, labels].mean()
 
         self.t = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
         return self
 
     def __call__(self, logits: np.ndarray) -> np.ndarray:
-        return softmax(logits / self.t, axis=-1)
+        p = softmax(logits / self.t, axis=-1)
+        return (1 - self.floor) * p + self.floor / p.shape[-1] if self.floor else p
 
 
 @dataclass
@@ -79,16 +98,17 @@ def _two_fold(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def choose_multiclass(logits: np.ndarray, labels: np.ndarray, seed: int = 0) -> tuple[Temperature, dict[str, float]]:
-    """'none' or temperature scaling, whichever has the lower cross-fitted ECE; then refit on all."""
+    """'none', temperature or temperature with a floor, whichever has the lowest cross-fitted ECE;
+    then refit on all the held-out data."""
     a, b = _two_fold(len(labels), seed)
-    scores = {
-        "none": np.mean([multiclass_ece(softmax(logits[h], axis=1), labels[h]) for h in (a, b)]),
-        "temperature": np.mean([
-            multiclass_ece(Temperature().fit(logits[f], labels[f])(logits[h]), labels[h]) for f, h in ((a, b), (b, a))
-        ]),
-    }
+    scores = {"none": float(np.mean([multiclass_ece(softmax(logits[h], axis=1), labels[h]) for h in (a, b)]))}
+    for method in ("temperature", "temperature_floor"):
+        scores[method] = float(np.mean([
+            multiclass_ece(Temperature(method=method).fit(logits[f], labels[f])(logits[h]), labels[h])
+            for f, h in ((a, b), (b, a))
+        ]))
     best = min(scores, key=scores.get)
-    return (Temperature().fit(logits, labels) if best == "temperature" else Temperature(1.0, "none")), scores
+    return (Temperature(1.0, "none") if best == "none" else Temperature(method=best).fit(logits, labels)), scores
 
 
 def choose_binary(logits: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[Platt | Isotonic, dict[str, float]]:

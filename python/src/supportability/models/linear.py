@@ -210,7 +210,7 @@ def _calibrator_state(c: Temperature | Platt | Isotonic, arrays: dict[str, np.nd
         return {"kind": "isotonic", "method": c.method}
     if isinstance(c, Platt):
         return {"kind": "platt", "method": c.method, "a": c.a, "b": c.b}
-    return {"kind": "temperature", "method": c.method, "t": c.t}
+    return {"kind": "temperature", "method": c.method, "t": c.t, "floor": c.floor}
 
 
 def _calibrator_from(state: dict, arrays: Any, key: str) -> Temperature | Platt | Isotonic:
@@ -220,7 +220,7 @@ def _calibrator_from(state: dict, arrays: Any, key: str) -> Temperature | Platt 
     if kind == "platt":
         return Platt(state["a"], state["b"], state["method"])
     if kind == "temperature":
-        return Temperature(state["t"], state["method"])
+        return Temperature(state["t"], state["method"], state.get("floor", 0.0))
     raise ValueError(f"unknown calibrator kind {kind!r}")
 
 
@@ -232,7 +232,8 @@ def dump_model(model: LinearSupportModel) -> tuple[dict, dict[str, np.ndarray]]:
     state: dict[str, Any] = {
         "format": FORMAT,
         "featurizer": {"word_ngrams": f.word_ngrams, "char_ngrams": f.char_ngrams, "min_df": f.min_df,
-                       "normalize": f.normalize, "n_word_features": f.n_word_features,
+                       "normalize": f.normalize, "sublinear_tf": f.sublinear_tf, "use_idf": f.use_idf,
+                       "n_word_features": f.n_word_features,
                        "vocabulary": f.feature_names()},
         "context": {"categories": c.categories, "extra_numeric": c.extra_numeric, "names": c.names},
         "heads": [{"task": h.task, "start": h.start, "stop": h.stop, "labels": list(h.labels),
@@ -255,7 +256,8 @@ def load_model(state: dict, arrays: Any) -> LinearSupportModel:
     fs = state["featurizer"]
     featurizer = TextFeaturizer(word_ngrams=fs["word_ngrams"],
                                 char_ngrams=tuple(fs["char_ngrams"]) if fs["char_ngrams"] else None,
-                                min_df=fs["min_df"], normalize=fs["normalize"],
+                                min_df=fs["min_df"], normalize=fs["normalize"], sublinear_tf=fs["sublinear_tf"],
+                                use_idf=fs["use_idf"],
                                 vocabulary={name: k for k, name in enumerate(fs["vocabulary"])},
                                 idf=arrays["idf"], n_word_features=fs["n_word_features"])
     cs = state["context"]

@@ -134,7 +134,9 @@ def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, 
         from supportability.data.loaders import load_articles
 
         dataset.articles = load_articles(articles_path)
-    config = TrainConfig(seed=seed, char_ngrams=(2, 5) if use_chars else None, target_precision=target_precision)
+    # Your own texts: TF-IDF; the synthetic data's evidence adds up per mention: counts (see TrainConfig).
+    config = TrainConfig(seed=seed, text_weighting="counts" if data_path is None else "tfidf",
+                         char_ngrams=(2, 5) if use_chars else None, target_precision=target_precision)
     try:
         version = train_and_register(dataset, registry_path, config=config, promote=promote, progress=steps)
     finally:

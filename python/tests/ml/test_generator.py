@@ -1,0 +1,87 @@
+"""The generator: deterministic per seed, and the documented properties of its process hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+
+from supportability.data import vocabulary
+from supportability.data.generator import GeneratorConfig, generate, help_centre
+from supportability.models.api import CHANNELS, URGENCY_LEVELS
+
+CONFIG = GeneratorConfig(n_cases=3_000, seed=5)
+
+
+def test_same_seed_same_data_other_seed_other_data(small_data):
+    again = generate(replace(CONFIG, n_cases=300))
+    assert again.fingerprint() == generate(replace(CONFIG, n_cases=300)).fingerprint()
+    assert again.fingerprint() != generate(replace(CONFIG, n_cases=300, seed=6)).fingerprint()
+
+
+def test_true_probabilities_are_distributions_consistent_with_labels():
+    data = generate(CONFIG)
+    truth = data.truth
+    for key in ("routing", "urgency"):
+        assert np.allclose(truth[key].sum(axis=1), 1.0) and (truth[key] > 0).all()
+    for key in ("escalation", "csat_risk"):
+        assert ((truth[key] > 0) & (truth[key] < 1)).all()
+    # Labels are drawn from the truth: mean predicted = observed frequency (within sampling error).
+    queues = list(truth["queues"])
+    y = np.array([queues.index(q) for q in data.labels["queue"]])
+    observed = np.bincount(y, minlength=len(queues)) / len(y)
+    assert np.abs(observed - truth["routing"].mean(axis=0)).max() < 0.02
+    assert abs(data.labels["escalated"].mean() - truth["escalation"].mean()) < 0.025
+    assert abs(data.labels["csat_negative"].mean() - truth["csat_risk"].mean()) < 0.025
+    # The Bayes classifier (argmax of the truth) beats every constant guess by far.
+    assert (truth["routing"].argmax(axis=1) == y).mean() > observed.max() + 0.4
+    # p50 < p90 and about 90% of resolution times fall under the true p90.
+    assert (truth["resolution_p50"] < truth["resolution_p90"]).all()
+    assert abs((data.labels["resolution_hours"] <= truth["resolution_p90"]).mean() - 0.9) < 0.025
+
+
+def test_coverage_of_queues_channels_languages_and_articles():
+    data = generate(CONFIG)
+    assert set(data.labels["queue"]) == set(vocabulary.QUEUES) and len(vocabulary.QUEUES) >= 12
+    assert {c.channel for c in data.cases} == set(CHANNELS)
+    assert {c.language for c in data.cases} == set(vocabulary.LANGUAGES) | {""}
+    assert set(data.labels["urgency"]) == set(URGENCY_LEVELS)
+    article_ids = {a.article_id for a in help_centre()}
+    assert {a.queue for a in help_centre()} == set(vocabulary.QUEUES)
+    assert all(set(ids) <= article_ids for ids in data.labels["article_ids"])
+
+
+def test_knobs_do_what_they_say():
+    base = replace(CONFIG, n_cases=2_000)
+    balanced = Counter(generate(replace(base, imbalance=0.0)).labels["queue"])
+    skewed = Counter(generate(replace(base, imbalance=2.0)).labels["queue"])
+    assert max(skewed.values()) / min(skewed.values()) > 3 * max(balanced.values()) / min(balanced.values())
+
+    def bayes_accuracy(config: GeneratorConfig) -> float:
+        data = generate(config)
+        queues = list(data.truth["queues"])
+        y = np.array([queues.index(q) for q in data.labels["queue"]])
+        return float((data.truth["routing"].argmax(axis=1) == y).mean())
+
+    assert bayes_accuracy(replace(base, label_noise=0.3)) < bayes_accuracy(base) - 0.15
+    assert bayes_accuracy(replace(base, ambiguity=0.8)) < bayes_accuracy(base) - 0.1
+    assert bayes_accuracy(replace(base, vague=0.4)) < bayes_accuracy(base) - 0.1
+
+    vague = generate(replace(base, vague=0.5))
+    assert np.median([len(c.body) for c in vague.cases]) < np.median([len(c.body) for c in generate(base).cases])
+    clean = generate(replace(base, typo_rate=0.0))
+    typos = generate(replace(base, typo_rate=0.3))
+    vocabulary_size = lambda d: len({w for c in d.cases for w in c.body.lower().split()})  # noqa: E731
+    assert vocabulary_size(typos) > 2 * vocabulary_size(clean)
+
+
+def test_drift_moves_the_queue_mix_over_time():
+    data = generate(replace(CONFIG, n_cases=6_000, drift=3.0))
+    times = np.array([c.create_time.timestamp() for c in data.cases])
+    early, late = times < np.quantile(times, 0.3), times > np.quantile(times, 0.7)
+    share = lambda mask: np.mean(data.labels["queue"][mask] == "connected_accounts")  # noqa: E731
+    assert share(late) > share(early) + 0.05
+    static = generate(replace(CONFIG, n_cases=6_000, drift=0.0))
+    assert abs(np.mean(static.labels["queue"][late] == "connected_accounts")
+               - np.mean(static.labels["queue"][early] == "connected_accounts")) < 0.04
