@@ -65,10 +65,10 @@ run: model ## serve the promoted model on $(ADDRESS) (health checking and reflec
 test: setup ## every test of every language (all run even when one fails; the exit code says if any did)
 	$(MAKE) --no-print-directory --keep-going test-contract test-python test-java test-ruby test-cross-language
 
-test-contract: setup ## buf lint + breaking, checked-in generated code up to date
+test-contract: setup ## buf lint + breaking, generated code up to date, the bench harness's own tests
 	$(MAKE) --no-print-directory lint
 	$(PY) tools/generate.py --check
-	$(PY) -m pytest -q tests/contract
+	$(PY) -m pytest -q tests/contract bench
 
 test-python: setup model
 	cd python && ../$(PY) -m pytest -q
@@ -88,7 +88,7 @@ test-cross-language: setup model $(JAVA_CLASSPATH) ## the golden vectors through
 
 # -- bench ----------------------------------------------------------------------------------------
 
-bench: setup model ## benchmarks: throughput and latency, side by side with the reference points
+bench: setup model $(JAVA_CLASSPATH) ## throughput and latency side by side with a bare gRPC server and MLServer
 	$(PY) bench/run.py
 
 clean: ## remove build output (keeps the venv and the registry)
