@@ -26,7 +26,7 @@ from supportability.training.trainer import Splits, TrainConfig, train
 
 MAPPING = {"body": "text", "queue": "category"}
 DEFAULTS = {"channel": "web_form"}
-CONFIG = TrainConfig(text_weighting="tfidf", word_ngrams=2, char_ngrams=(2, 5), min_df=2, c_multiclass=(10.0,),
+CONFIG = TrainConfig(text_weighting="tfidf", word_ngrams=3, char_ngrams=(2, 5), min_df=2, c_multiclass=(20.0,),
                      calibration_fraction=0.1, target_precision=0.95)
 
 
