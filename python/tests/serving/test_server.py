@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -197,3 +199,22 @@ def test_tracing_records_a_span_per_call(registry_path: Path) -> None:
         Client(traced.target).predict_case(GOOD_CASE)
         traced.stop()
         assert '"name": "/supportability.v1.PredictionService/PredictCase"' in traced.log_path.read_text()
+
+
+def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
+    with ServerProcess(registry_path, "--metrics-address", "127.0.0.1:0") as observed:
+        client = Client(observed.target)
+        client.predict_case(GOOD_CASE)
+        client.batch_predict_cases([GOOD_CASE] * 3)
+        _error(lambda: client.predict_case(sc.SupportCase()))
+        started = next(json.loads(line) for line in observed.log_path.read_text().splitlines()
+                       if '"message": "serving"' in line)
+        with urllib.request.urlopen(f"http://127.0.0.1:{started['metrics_port']}/metrics", timeout=5) as page:
+            text = page.read().decode()
+    assert 'supportability_rpc_calls_total{code="OK",method="PredictCase"} 1.0' in text
+    assert 'supportability_rpc_calls_total{code="INVALID_ARGUMENT",method="PredictCase"} 1.0' in text
+    assert 'supportability_rpc_latency_seconds_count{code="OK",method="BatchPredictCases"} 1.0' in text
+    predicted = [line for line in text.splitlines() if line.startswith("supportability_predictions_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in predicted) == 4.0
+    assert "supportability_model_info{version=" in text
+    assert "supportability_load_shed_total 0.0" in text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -25,6 +27,8 @@ class ServerMetrics:
                                    ["queue", "decision"], registry=self.registry)
         self.load_shed = Counter("supportability_load_shed", "Calls refused at the concurrency limit.",
                                  registry=self.registry)
+        self._call_children: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._prediction_children: dict[tuple[str, int], Any] = {}
         self.model_version = Gauge("supportability_model_info", "1 for the model version serving by default.",
                                    ["version"], registry=self.registry)
 
@@ -35,13 +39,23 @@ class ServerMetrics:
         return server.server_port
 
     def observe_call(self, method: str, code: str, seconds: float) -> None:
-        self.calls.labels(method, code).inc()
-        self.latency.labels(method, code).observe(seconds)
+        # labels() costs a lock and a dict look-up each time; the children are cached per label set.
+        children = self._call_children.get((method, code))
+        if children is None:
+            children = self._call_children[(method, code)] = (self.calls.labels(method, code),
+                                                              self.latency.labels(method, code))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_predictions(self, predictions: Iterable[prediction_pb2.CasePrediction]) -> None:
-        for p in predictions:
-            queue = p.routing.top_queues[0].queue if p.routing.top_queues else ""
-            self.predictions.labels(queue, prediction_pb2.DecisionAction.Name(p.decision.action)).inc()
+        counts = collections.Counter(
+            (p.routing.top_queues[0].queue if p.routing.top_queues else "", p.decision.action) for p in predictions)
+        for (queue, action), n in counts.items():
+            child = self._prediction_children.get((queue, action))
+            if child is None:
+                child = self._prediction_children[(queue, action)] = self.predictions.labels(
+                    queue, prediction_pb2.DecisionAction.Name(action))
+            child.inc(n)
 
     def set_model_version(self, version: str) -> None:
         self.model_version.clear()
