@@ -10,29 +10,32 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import numpy as np
 
 from supportability.models.api import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, Case
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
-# (feature name, how to read it from a case); counts and money are compressed with log1p.
+SECONDS_PER_YEAR = 365.0 * 86400
+# (feature name, case attribute): counts and money, each read as log1p(max(value, 0)).
 NUMERIC = (
-    ("account.account_age_days", lambda c: math.log1p(max(c.account_age_days, 0))),
-    ("account.monthly_volume_usd", lambda c: math.log1p(max(c.monthly_volume_usd, 0.0))),
-    ("account.disputes_30d", lambda c: math.log1p(max(c.disputes_30d, 0))),
-    ("account.failed_payouts_30d", lambda c: math.log1p(max(c.failed_payouts_30d, 0))),
-    ("account.declined_charges_30d", lambda c: math.log1p(max(c.declined_charges_30d, 0))),
-    ("account.previous_cases_30d", lambda c: math.log1p(max(c.previous_cases_30d, 0))),
+    ("account.account_age_days", "account_age_days"),
+    ("account.monthly_volume_usd", "monthly_volume_usd"),
+    ("account.disputes_30d", "disputes_30d"),
+    ("account.failed_payouts_30d", "failed_payouts_30d"),
+    ("account.declined_charges_30d", "declined_charges_30d"),
+    ("account.previous_cases_30d", "previous_cases_30d"),
 )
+_read_numeric = attrgetter(*(attr for _, attr in NUMERIC))
 MIN_CATEGORY_COUNT = 20  # rarer industries / countries share the all-zero "other" encoding
 
 
-def _years(case: Case, now: datetime) -> float:
-    created = case.create_time or now
+def _years(case: Case, now: datetime | None) -> float:
+    created = case.create_time or now or datetime.now(UTC)
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
-    return (created - EPOCH).total_seconds() / (365.0 * 86400)
+    return (created - EPOCH).total_seconds() / SECONDS_PER_YEAR
 
 
 @dataclass
@@ -42,6 +45,21 @@ class ContextEncoder:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._index()
+
+    def _index(self) -> None:
+        # Built once, not per call: per categorical attribute, its one-hot column of each known
+        # value; and the numeric columns' scaling as plain floats, for `transform_one`.
+        self._n_numeric = position = len(NUMERIC) + 1 + len(self.extra_numeric)
+        self._columns: list[tuple[str, dict[str, int]]] = []
+        for attr, values in self.categories.items():
+            self._columns.append((attr, {v: position + k for k, v in enumerate(values)}))
+            position += len(values)
+        fitted = self.mean is not None and self.scale is not None
+        self._numeric_mean = self.mean[:self._n_numeric].tolist() if fitted else []
+        self._numeric_scale = self.scale[:self._n_numeric].tolist() if fitted else []
 
     def fit(self, cases: Sequence[Case]) -> ContextEncoder:
         def frequent(attr: str) -> list[str]:
@@ -61,35 +79,40 @@ class ContextEncoder:
         self.names = ([name for name, _ in NUMERIC] + ["create_time.years"] +
                       [f"extra.{k}" for k in self.extra_numeric] +
                       [f"{attr}={v}" for attr, values in self.categories.items() for v in values])
-        raw = self._raw(cases)
-        n_numeric = len(NUMERIC) + 1 + len(self.extra_numeric)
+        self.mean, self.scale = None, None
+        self._index()
+        n_numeric = self._n_numeric
+        raw = np.array([self._raw(c, None)[:n_numeric] for c in cases]).reshape(len(cases), n_numeric)
         self.mean = np.zeros(len(self.names))
         self.scale = np.ones(len(self.names))
-        self.mean[:n_numeric] = raw[:, :n_numeric].mean(axis=0)
-        std = raw[:, :n_numeric].std(axis=0)
+        self.mean[:n_numeric] = raw.mean(axis=0)
+        std = raw.std(axis=0)
         # A (nearly) constant column, e.g. create_time when the data has none, must not be blown up.
         self.scale[:n_numeric] = np.where(std > 1e-3, std, 1.0)
+        self._index()
         return self
 
-    def _raw(self, cases: Sequence[Case], now: datetime | None = None) -> np.ndarray:
-        now = now or datetime.now(UTC)
-        offsets, position = {}, len(NUMERIC) + 1 + len(self.extra_numeric)
-        for attr, values in self.categories.items():
-            offsets[attr] = {v: position + k for k, v in enumerate(values)}
-            position += len(values)
-        out = np.zeros((len(cases), len(self.names)))
-        for row, case in enumerate(cases):
-            values = [read(case) for _, read in NUMERIC]
-            values.append(_years(case, now))
-            values += [float(case.extra_features.get(k, 0.0)) for k in self.extra_numeric]
-            out[row, :len(values)] = values
-            plan = case.support_plan or "standard"
-            for attr, index in offsets.items():
-                k = index.get(plan if attr == "support_plan" else getattr(case, attr))
-                if k is not None:
-                    out[row, k] = 1.0
-        return out
+    def _raw(self, case: Case, now: datetime | None) -> list[float]:
+        """One case's unscaled features as plain floats, plus a last slot that takes unknown categories."""
+        width = len(self.names)
+        row = [math.log1p(v) if v > 0 else 0.0 for v in _read_numeric(case)]
+        row.append(_years(case, now))
+        if self.extra_numeric:
+            row += [float(case.extra_features.get(k, 0.0)) for k in self.extra_numeric]
+        row += [0.0] * (width + 1 - len(row))  # the one-hots
+        for attr, column in self._columns:
+            value = (case.support_plan or "standard") if attr == "support_plan" else getattr(case, attr)
+            row[column.get(value, width)] = 1.0
+        return row
 
     def transform(self, cases: Sequence[Case], now: datetime | None = None) -> np.ndarray:
         assert self.mean is not None and self.scale is not None, "fit the encoder first"
-        return (self._raw(cases, now) - self.mean) / self.scale
+        now = now or datetime.now(UTC)  # one "now" for the cases without a create_time
+        raw = np.array([self._raw(c, now) for c in cases]).reshape(len(cases), len(self.names) + 1)
+        return (raw[:, :-1] - self.mean) / self.scale
+
+    def transform_one(self, case: Case, now: datetime | None = None) -> list[float]:
+        """`transform` of one case as plain floats: cheaper than numpy on arrays this small."""
+        row = self._raw(case, now)
+        # Only the numeric columns are scaled (the one-hots have mean 0, scale 1).
+        return [(v - m) / s for v, m, s in zip(row, self._numeric_mean, self._numeric_scale)] + row[self._n_numeric:-1]

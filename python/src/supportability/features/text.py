@@ -1,22 +1,24 @@
 """Text features: word n-grams plus optional character n-grams, TF-IDF weighted.
 
-One implementation serves training (batch) and prediction (one case at a time), so the features
-can never drift apart between the two. Prediction of one case is a few dictionary look-ups; no
-scikit-learn or pandas in that path.
+One implementation serves training and prediction, a batch of texts or one text alike, so the
+features can never drift apart between the two. Per text it costs one regex call, a few list
+operations and a C-level pass of dictionary look-ups; counting, weighting and normalisation are a
+few numpy calls for the whole batch. No scikit-learn or pandas in that path.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
 
 _TOKEN = re.compile(r"\w+|[!?]+")
+WORD_PREFIX, CHAR_PREFIX = "token:", "chars:"  # of feature names, e.g. "token:payout failed"
 
 
 @dataclass
@@ -38,19 +40,33 @@ class TextFeaturizer:
     idf: np.ndarray | None = None
     n_word_features: int = 0  # the word block comes first, then the char block
 
+    def __post_init__(self) -> None:
+        self._index_vocabulary()
+
+    def _index_vocabulary(self) -> None:
+        # Column look-ups keyed by the bare n-gram, one dict per block, so prediction never builds
+        # the prefixed feature name of every n-gram it meets.
+        self._word_index: dict[str, int] = {}
+        self._char_index: dict[str, int] = {}
+        for name, k in (self.vocabulary or {}).items():
+            if name.startswith(WORD_PREFIX):
+                self._word_index[name[len(WORD_PREFIX):]] = k
+            else:
+                self._char_index[name[len(CHAR_PREFIX):]] = k
+
     def analyze(self, text: str) -> tuple[list[str], list[str]]:
-        """The word and character n-grams of a text, with repeats."""
+        """The word and character n-grams of a text (without their name prefixes), with repeats."""
         tokens = _TOKEN.findall(text.lower())
-        words = ["token:" + t for t in tokens]
+        words = list(tokens)
         for n in range(2, self.word_ngrams + 1):
-            words += ["token:" + " ".join(tokens[k:k + n]) for k in range(len(tokens) - n + 1)]
+            words += map(" ".join, zip(*(tokens[k:] for k in range(n))))
         chars: list[str] = []
         if self.char_ngrams:
             low, high = self.char_ngrams
             for token in tokens:
                 padded = f" {token} "
                 for n in range(low, min(high, len(padded)) + 1):
-                    chars += ["chars:" + padded[k:k + n] for k in range(len(padded) - n + 1)]
+                    chars += [padded[k:k + n] for k in range(len(padded) - n + 1)]
         return words, chars
 
     def fit(self, texts: Iterable[str]) -> TextFeaturizer:
@@ -64,9 +80,10 @@ class TextFeaturizer:
             n_docs += 1
         word_vocab = sorted(g for g, df in word_df.items() if df >= self.min_df)
         char_vocab = sorted(g for g, df in char_df.items() if df >= self.min_df)
-        names = word_vocab + char_vocab
+        names = [WORD_PREFIX + g for g in word_vocab] + [CHAR_PREFIX + g for g in char_vocab]
         self.vocabulary = {name: k for k, name in enumerate(names)}
         self.n_word_features = len(word_vocab)
+        self._index_vocabulary()
         df = np.array([word_df[g] for g in word_vocab] + [char_df[g] for g in char_vocab], dtype=float)
         self.idf = np.log((1 + n_docs) / (1 + df)) + 1.0 if self.use_idf else np.ones(len(df))  # sklearn's smooth idf
         return self
@@ -81,38 +98,51 @@ class TextFeaturizer:
             names[k] = name
         return names
 
+    def csr_parts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, column indices, values) of the texts' vectors: a CSR matrix's arrays, each column
+        at most once per row (in no particular order within a row)."""
+        assert self.vocabulary is not None and self.idf is not None, "fit the featurizer first"
+        word_column, char_column = self._word_index.get, self._char_index.get
+        columns: list[int] = []  # every n-gram occurrence's column, -1 if out of vocabulary
+        ends: list[int] = []
+        for text in texts:
+            words, chars = self.analyze(text)
+            columns += map(word_column, words, repeat(-1))
+            columns += map(char_column, chars, repeat(-1))
+            ends.append(len(columns))
+        if len(texts) == 1:  # one text (the serving hot path): a dict count beats a dozen numpy calls
+            tf = Counter(columns)
+            tf.pop(-1, None)
+            cols = np.fromiter(tf.keys(), dtype=np.int64, count=len(tf))
+            counts = np.fromiter(tf.values(), dtype=float, count=len(tf))
+            indptr = np.array([0, len(tf)], dtype=np.int64)
+        else:  # a batch: one sort counts every (row, column) pair at once
+            all_cols = np.array(columns, dtype=np.int64)
+            known = all_cols >= 0
+            all_rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
+            keys = np.sort(all_rows[known] * self.n_features + all_cols[known])
+            first = np.empty(len(keys), dtype=bool)
+            first[:1] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            counts = np.diff(starts, append=len(keys)).astype(float)
+            rows, cols = np.divmod(keys[starts], self.n_features)
+            indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
+        values = 1.0 + np.log(counts) if self.sublinear_tf else counts
+        if self.use_idf:
+            values *= self.idf[cols]
+        if self.normalize:
+            rows = np.repeat(np.arange(len(texts)), np.diff(indptr))
+            block = 2 * rows + (cols >= self.n_word_features)  # (row, word or char block)
+            norms = np.sqrt(np.bincount(block, weights=values * values, minlength=2 * len(texts)))
+            values /= norms[block]
+        return indptr, cols, values
+
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, values) of one text's vector."""
-        vocabulary, idf = self.vocabulary, self.idf
-        assert vocabulary is not None and idf is not None, "fit the featurizer first"
-        indices: list[int] = []
-        values: list[float] = []
-        for grams in self.analyze(text):
-            counts = Counter(grams)
-            start = len(indices)
-            for gram, tf in counts.items():
-                k = vocabulary.get(gram)
-                if k is not None:
-                    indices.append(k)
-                    values.append(((1.0 + math.log(tf)) if self.sublinear_tf else tf) * idf[k])
-            if self.normalize and len(values) > start:
-                norm = math.sqrt(sum(v * v for v in values[start:]))
-                values[start:] = [v / norm for v in values[start:]]
-        return np.array(indices, dtype=np.int64), np.array(values)
+        _, cols, values = self.csr_parts([text])
+        return cols, values
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        indptr = [0]
-        all_indices: list[np.ndarray] = []
-        all_values: list[np.ndarray] = []
-        for text in texts:
-            indices, values = self.transform_one(text)
-            all_indices.append(indices)
-            all_values.append(values)
-            indptr.append(indptr[-1] + len(indices))
-        matrix = sp.csr_matrix(
-            (np.concatenate(all_values) if all_values else np.zeros(0),
-             np.concatenate(all_indices) if all_indices else np.zeros(0, dtype=np.int64), indptr),
-            shape=(len(texts), self.n_features),
-        )
-        matrix.sort_indices()
-        return matrix
+        indptr, cols, values = self.csr_parts(texts)
+        return sp.csr_matrix((values, cols, indptr), shape=(len(texts), self.n_features))

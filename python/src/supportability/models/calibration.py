@@ -6,20 +6,31 @@ labels is noise (a case can never be more than 1 - floor certain); the generator
 exactly that form, and real annotation noise approximates it.
 
 Each calibrator maps raw scores (logits) to probabilities and is stored with the model as plain
-arrays. `choose_*` fits the candidates and keeps the one with the lowest ECE under 2-fold
+arrays. It does so for a batch (`__call__`, numpy) and for one case (`one`, plain Python floats:
+a single-case prediction would otherwise spend most of its time in numpy's per-call overhead); the
+two agree to rounding, which the tests check. `choose_*` fits the candidates and keeps the one with the lowest ECE under 2-fold
 cross-fitting on the held-out set (fit on one half, measure on the other), so the choice is not
 judged on the data it was fitted to.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax
 
 from supportability.evaluation.metrics import binary_ece, multiclass_ece
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in plain numpy: scipy's costs ~15 us of overhead per call on the
+    tiny arrays of a single-case prediction."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 @dataclass
@@ -35,7 +46,7 @@ class Temperature:
         if self.method == "temperature_floor":
             def nll2(theta: np.ndarray) -> float:
                 floor = expit(theta[1])
-                p = (1 - floor) * softmax(logits / np.exp(theta[0]), axis=1)[rows, labels] + floor / logits.shape[1]
+                p = (1 - floor) * softmax(logits / np.exp(theta[0]))[rows, labels] + floor / logits.shape[1]
                 return -np.log(p).mean()
 
             theta = minimize(nll2, np.array([0.0, -4.0]), method="Nelder-Mead",
@@ -50,8 +61,18 @@ class Temperature:
         return self
 
     def __call__(self, logits: np.ndarray) -> np.ndarray:
-        p = softmax(logits / self.t, axis=-1)
+        p = softmax(logits / self.t)
         return (1 - self.floor) * p + self.floor / p.shape[-1] if self.floor else p
+
+    def one(self, logits: list[float]) -> list[float]:
+        t = self.t
+        top = max(logits) / t  # == max(v / t): division by t > 0 keeps the order
+        e = [math.exp(v / t - top) for v in logits]
+        total = sum(e)
+        if self.floor:
+            keep, base = 1 - self.floor, self.floor / len(e)
+            return [keep * (v / total) + base for v in e]
+        return [v / total for v in e]
 
 
 @dataclass
@@ -72,6 +93,13 @@ class Platt:
     def __call__(self, logits: np.ndarray) -> np.ndarray:
         return expit(self.a * logits + self.b)
 
+    def one(self, logit: float) -> float:
+        z = self.a * logit + self.b
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)  # this form cannot overflow for very negative z
+        return e / (1.0 + e)
+
 
 @dataclass
 class Isotonic:
@@ -81,15 +109,34 @@ class Isotonic:
     y: np.ndarray | None = None
     method: str = "isotonic"
 
+    def __post_init__(self) -> None:
+        self._points()
+
+    def _points(self) -> None:
+        # The knots as Python lists, for `one`.
+        self._xs = [] if self.x is None else self.x.tolist()
+        self._ys = [] if self.y is None else self.y.tolist()
+
     def fit(self, logits: np.ndarray, y: np.ndarray) -> Isotonic:
         from sklearn.isotonic import IsotonicRegression
 
         iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(logits, y)
         self.x, self.y = np.asarray(iso.X_thresholds_, float), np.asarray(iso.y_thresholds_, float)
+        self._points()
         return self
 
     def __call__(self, logits: np.ndarray) -> np.ndarray:
         return np.interp(logits, self.x, self.y)
+
+    def one(self, logit: float) -> float:
+        """np.interp for one value: clipped to the end knots, linear between knots."""
+        xs, ys = self._xs, self._ys
+        j = bisect_right(xs, logit) - 1
+        if j < 0:
+            return ys[0]
+        if j >= len(xs) - 1 or xs[j] == logit:
+            return ys[j]
+        return (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) * (logit - xs[j]) + ys[j]
 
 
 def _two_fold(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +148,7 @@ def choose_multiclass(logits: np.ndarray, labels: np.ndarray, seed: int = 0) -> 
     """'none', temperature or temperature with a floor, whichever has the lowest cross-fitted ECE;
     then refit on all the held-out data."""
     a, b = _two_fold(len(labels), seed)
-    scores = {"none": float(np.mean([multiclass_ece(softmax(logits[h], axis=1), labels[h]) for h in (a, b)]))}
+    scores = {"none": float(np.mean([multiclass_ece(softmax(logits[h]), labels[h]) for h in (a, b)]))}
     for method in ("temperature", "temperature_floor"):
         scores[method] = float(np.mean([
             multiclass_ece(Temperature(method=method).fit(logits[f], labels[f])(logits[h]), labels[h])

@@ -3,9 +3,10 @@ one weight matrix, then per-task calibration and post-processing.
 
 Why one matrix: a case is featurised once, and a single gather + matrix product yields the raw
 scores of every task (routing logits, escalation and CSAT logits, urgency logits, log-hours
-quantile parameters, article similarities). Prediction of one case costs tens of microseconds of
-numpy on top of the tokenisation; no scikit-learn or pandas runs at prediction time, and the model
-is stored as plain arrays plus JSON (no pickle).
+quantile parameters, article similarities). A batch is one sparse matrix product and a few numpy
+calls per task; a single case is one gather of its weight rows and plain Python floats after that
+(see `_outputs_one`), tens of microseconds in all. No scikit-learn or pandas runs at prediction
+time, and the model is stored as plain arrays plus JSON (no pickle).
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-
+import scipy.sparse as sp
 
 from supportability.features.context import ContextEncoder
 from supportability.features.text import TextFeaturizer
 from supportability.models.api import Case, CaseResult, ModelInfo
 from supportability.models.calibration import Isotonic, Platt, Temperature
 
-Z90 = 1.2815515655446004
+Z90 = 1.2815515655446004  # the standard normal's 90% quantile
+_MEDIAN_AND_P90 = np.array([0.0, Z90])
 EXPLAIN_TOP = 5
 BINARY_TARGETS = {"escalation": "escalated", "csat_risk": "negative_csat"}
 
@@ -51,6 +53,11 @@ class Articles:
     queue_index: np.ndarray  # routing label index of each article's queue, -1 if unknown
     routing_weight: float  # score = cosine(case, article) + routing_weight * P(article's queue)
 
+    def __post_init__(self) -> None:
+        self.with_queue = np.flatnonzero(self.queue_index >= 0)  # the articles that get the routing term
+        self.queue_of = self.queue_index[self.with_queue]  # and their queues' routing columns
+        self.queue_list = self.queue_index.tolist()  # for one case, in plain Python
+
 
 @dataclass
 class LinearSupportModel:
@@ -76,17 +83,20 @@ class LinearSupportModel:
         return tuple(tasks)
 
     # ---- prediction -------------------------------------------------------------------------
+    # A batch runs vectorised in numpy. A single case (the serving hot path) takes plain-Python
+    # routes in `raw_scores` and `_outputs_one`, where numpy's per-call overhead would dominate;
+    # tests/ml/test_prediction_paths.py holds the two to the same answers within 1e-12.
     def raw_scores(self, cases: Sequence[Case], now: datetime | None = None) -> tuple[np.ndarray, Any, np.ndarray]:
-        """(scores of every output, text features, context features) for a batch of cases."""
-        x_context = self.context.transform(cases, now)
-        if len(cases) == 1:
-            idx, vals = self.featurizer.transform_one(_text(cases[0]))
-            text = (idx, vals)
-            scores = (vals @ self.w_text[idx])[None, :] + x_context @ self.w_context + self.bias
+        """(scores of every output, text features as CSR parts (indptr, columns, values), context features)."""
+        text = self.featurizer.csr_parts([_text(c) for c in cases])
+        indptr, columns, values = text
+        if len(cases) == 1:  # a gather of the case's weight rows is far cheaper than building a sparse matrix
+            x_context = np.array([self.context.transform_one(cases[0], now)])
+            text_scores = values @ self.w_text[columns]
         else:
-            text = self.featurizer.transform([_text(c) for c in cases])
-            scores = np.asarray(text @ self.w_text) + x_context @ self.w_context + self.bias
-        return scores, text, x_context
+            x_context = self.context.transform(cases, now)
+            text_scores = sp.csr_matrix((values, columns, indptr), shape=(len(cases), self.w_text.shape[0])) @ self.w_text
+        return text_scores + x_context @ self.w_context + self.bias, text, x_context
 
     def probabilities(self, scores: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated outputs per task, vectorised over the batch."""
@@ -94,8 +104,9 @@ class LinearSupportModel:
         for task, head in self.heads.items():
             s = scores[:, head.start:head.stop]
             if task == "resolution_time":
-                mu, sigma = s[:, 0], np.maximum(s[:, 1], 0.05) * head.calibrator.t
-                out[task] = np.exp(np.stack([mu, mu + Z90 * sigma], axis=1))
+                # log-hours ~ N(mu, sigma): columns exp(mu) and exp(mu + z90 * sigma)
+                sigma = np.maximum(s[:, 1:], 0.05) * head.calibrator.t
+                out[task] = np.exp(s[:, :1] + _MEDIAN_AND_P90 * sigma)
             elif head.stop - head.start == 1:
                 out[task] = head.calibrator(s[:, 0])
             else:
@@ -107,52 +118,95 @@ class LinearSupportModel:
         if not cases:
             return []
         scores, text, x_context = self.raw_scores(cases)
-        probs = self.probabilities(scores)
-        article_scores = self._article_scores(scores, text, probs.get("routing"))
-        results = []
-        for i in range(len(cases)):
-            result = CaseResult()
-            if "routing" in probs:
-                p = probs["routing"][i]
-                labels = self.heads["routing"].labels
-                top = np.argsort(-p, kind="stable")[:top_k]
-                result.routing = [(labels[k], float(p[k])) for k in top]
-                if self.decision_threshold is not None:
-                    confidence = float(p[top[0]])
-                    action = "auto_route" if confidence >= self.decision_threshold else "human_triage"
-                    result.decision = (action, labels[top[0]], confidence, self.decision_threshold)
-            if "escalation" in probs:
-                result.escalation = float(probs["escalation"][i])
-            if "csat_risk" in probs:
-                result.csat_risk = float(probs["csat_risk"][i])
-            if "urgency" in probs:
-                p = probs["urgency"][i]
-                levels = self.heads["urgency"].labels
-                result.urgency = (levels[int(np.argmax(p))], {lvl: float(v) for lvl, v in zip(levels, p)})
-            if "resolution_time" in probs:
-                p50, p90 = probs["resolution_time"][i]
-                result.resolution_time = (float(p50), float(p90))
-            if article_scores is not None and self.articles is not None:
-                row = article_scores[i]
-                top = np.argsort(-row, kind="stable")[:article_count]
-                result.articles = [(self.articles.ids[k], self.articles.titles[k], float(row[k])) for k in top]
-            if explain:
+        outputs = self._outputs_one if len(cases) == 1 else self._outputs_many
+        out = outputs(scores, text, max(top_k, 1), article_count)
+        results = [CaseResult() for _ in cases]
+        if "routing" in out:
+            labels, threshold = self.heads["routing"].labels, self.decision_threshold
+            for result, (p, top) in zip(results, out["routing"]):
+                result.routing = [(labels[k], p[k]) for k in top[:top_k]]
+                if threshold is not None:
+                    confidence = p[top[0]]
+                    action = "auto_route" if confidence >= threshold else "human_triage"
+                    result.decision = (action, labels[top[0]], confidence, threshold)
+        if "urgency" in out:
+            levels = self.heads["urgency"].labels
+            for result, (p, k) in zip(results, out["urgency"]):
+                result.urgency = (levels[k], dict(zip(levels, p)))
+        for result, value in zip(results, out.get("escalation", ())):
+            result.escalation = value
+        for result, value in zip(results, out.get("csat_risk", ())):
+            result.csat_risk = value
+        for result, (p50, p90) in zip(results, out.get("resolution_time", ())):
+            result.resolution_time = (p50, p90)
+        if "articles" in out:
+            ids, titles = self.articles.ids, self.articles.titles
+            for result, (row, top) in zip(results, out["articles"]):
+                result.articles = [(ids[k], titles[k], row[k]) for k in top]
+        if explain:
+            for i, result in enumerate(results):
                 result.explanations = self._explain(i, scores[i], text, x_context[i], result)
-            results.append(result)
         return results
 
+    # The outputs of every case as plain Python values, per task: (probabilities, top classes) for
+    # routing, urgency and articles, a float or a (p50, p90) pair for the others. Two ways to the
+    # same numbers: numpy over the whole batch, or Python floats for a single case, where numpy's
+    # per-call overhead on tiny arrays would cost more than the arithmetic itself.
+    def _outputs_many(self, scores: np.ndarray, text: Any, top_k: int, article_count: int) -> dict[str, list]:
+        probs = self.probabilities(scores)
+        out: dict[str, list] = {}
+        for task, p in probs.items():
+            if task == "routing":
+                out[task] = list(zip(p.tolist(), _top(p, top_k).tolist()))
+            elif task == "urgency":
+                out[task] = list(zip(p.tolist(), p.argmax(axis=1).tolist()))
+            else:
+                out[task] = p.tolist()
+        articles = self._article_scores(scores, text, probs.get("routing"))
+        if articles is not None:
+            out["articles"] = list(zip(articles.tolist(), _top(articles, article_count).tolist()))
+        return out
+
+    def _outputs_one(self, scores: np.ndarray, text: Any, top_k: int, article_count: int) -> dict[str, list]:
+        row = scores[0].tolist()
+        out: dict[str, list] = {}
+        for task, head in self.heads.items():
+            s = row[head.start:head.stop]
+            if task == "resolution_time":
+                sigma = max(s[1], 0.05) * head.calibrator.t
+                out[task] = [(math.exp(s[0]), math.exp(s[0] + Z90 * sigma))]
+            elif len(s) == 1:
+                out[task] = [head.calibrator.one(s[0])]
+            else:
+                p = head.calibrator.one(s)
+                order = sorted(range(len(p)), key=p.__getitem__, reverse=True)  # stable: ties keep column order
+                out[task] = [(p, order[:top_k] if task == "routing" else order[0])]
+        if self.articles is not None:
+            a = self.articles
+            values = text[2]
+            norm = math.sqrt(values @ values) or 1.0
+            scores_a = row[a.start:a.stop]
+            if "routing" in out and a.routing_weight:
+                routing, weight = out["routing"][0][0], a.routing_weight
+                cosine = [v / norm + weight * routing[q] if q >= 0 else v / norm
+                          for v, q in zip(scores_a, a.queue_list)]
+            else:
+                cosine = [v / norm for v in scores_a]
+            order = sorted(range(len(cosine)), key=cosine.__getitem__, reverse=True)
+            out["articles"] = [(cosine, order[:article_count])]
+        return out
+
     def _article_scores(self, scores: np.ndarray, text: Any, routing: np.ndarray | None) -> np.ndarray | None:
+        """cosine(case text, article) + routing_weight * P(article's queue), per case and article."""
         if self.articles is None:
             return None
-        if isinstance(text, tuple):
-            norm = np.array([math.sqrt(float(text[1] @ text[1])) or 1.0])
-        else:
-            norm = np.sqrt(np.asarray(text.multiply(text).sum(axis=1)).ravel())
-            norm[norm == 0] = 1.0
+        indptr, _, values = text
+        rows = np.repeat(np.arange(len(scores)), np.diff(indptr))
+        norm = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(scores)))
+        norm[norm == 0] = 1.0
         cosine = scores[:, self.articles.start:self.articles.stop] / norm[:, None]
-        if routing is not None:
-            known = self.articles.queue_index >= 0
-            cosine[:, known] += self.articles.routing_weight * routing[:, self.articles.queue_index[known]]
+        if routing is not None and self.articles.routing_weight:
+            cosine[:, self.articles.with_queue] += self.articles.routing_weight * routing[:, self.articles.queue_of]
         return cosine
 
     # ---- explanations -----------------------------------------------------------------------
@@ -164,11 +218,10 @@ class LinearSupportModel:
     def _explain(self, i: int, scores: np.ndarray, text: Any, x_context: np.ndarray,
                  result: CaseResult) -> list[tuple[str, str, list[tuple[str, float]]]]:
         """Per task, the features whose weight x value moved the predicted output most."""
-        if isinstance(text, tuple):
-            idx, vals = text
-        else:
-            row = text.getrow(i)
-            idx, vals = row.indices, row.data
+        indptr, columns, values = text
+        idx, vals = columns[indptr[i]:indptr[i + 1]], values[indptr[i]:indptr[i + 1]]
+        feature_ids = np.concatenate([idx, len(self.w_text) + np.arange(len(x_context))])
+        names = self.feature_names()
         explanations = []
         for task, head in self.heads.items():
             width = head.stop - head.start
@@ -186,8 +239,8 @@ class LinearSupportModel:
                 w_text = w_text - self.w_text[idx, baseline[0]:baseline[1]].mean(axis=1)
                 w_ctx = w_ctx - self.w_context[:, baseline[0]:baseline[1]].mean(axis=1)
             contributions = np.concatenate([vals * w_text, x_context * w_ctx]) * scale
-            names = self.feature_names()
-            top = np.argsort(-np.abs(contributions))[:EXPLAIN_TOP]
+            # Ties (e.g. n-grams that always occur together get equal weights) go to the lower feature column.
+            top = np.lexsort((feature_ids, -np.abs(contributions)))[:EXPLAIN_TOP]
             features = [(names[idx[k]] if k < len(idx) else self.context.names[k - len(idx)],
                          float(contributions[k])) for k in top if contributions[k] != 0]
             explanations.append((task, target, features))
@@ -198,6 +251,11 @@ class LinearSupportModel:
 
 def _text(case: Case) -> str:
     return f"{case.subject}\n{case.body}"
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of the k highest scores, highest first (ties: lowest column first)."""
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k]
 
 
 # ---- storage as JSON + arrays (no pickle) ----------------------------------------------------
