@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 import click
+import uvloop
 
 from supportability.serving.config import ENV_PREFIX, ServerConfig
 from supportability.training.commands import data, evaluate, models, train
@@ -53,7 +53,8 @@ def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> Non
     configure_logging(config.log_level)
     if train_if_empty:
         _ensure_model(config.registry)
-    asyncio.run(run_server(config))
+    # uvloop's event loop costs measurably less per call than asyncio's under grpc.aio.
+    uvloop.run(run_server(config))
 
 
 @main.command("ensure-model")

@@ -61,7 +61,9 @@ def test_work_stops_when_the_callers_deadline_passes(registry_path: Path) -> Non
         assert client.predict_case(CASE).prediction.routing.top_queues
         server.stop()
         calls = [e for e in _log_entries(server) if e.get("message") == "call" and e["method"] == "BatchPredictCases"]
-        assert [c["code"] for c in calls] == ["DEADLINE_EXCEEDED"], calls
+        # The call either never reached the handler (the deadline passed in transit) or was
+        # abandoned there; it must not have been completed and answered as if nothing happened.
+        assert all(c["code"] == "DEADLINE_EXCEEDED" for c in calls), calls
 
 
 def test_a_batch_stops_between_chunks_once_its_deadline_passed(registry_path: Path) -> None:
