@@ -9,7 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from supportability.client import Client
 from supportability.errors import SupportabilityError
@@ -97,3 +99,24 @@ def test_broken_artifact_is_rejected_and_the_old_version_keeps_serving(two_versi
         assert set(caller.versions) == {original}
         server.stop()
         assert "checksum mismatch" in server.log_path.read_text()
+
+
+def test_not_serving_until_a_model_is_promoted(two_versions: tuple[Path, str, str], tmp_path: Path) -> None:
+    source, original, _ = two_versions
+    empty = tmp_path / "empty-registry"
+    empty.mkdir()
+    with ServerProcess(empty, "--reload-interval-seconds", "0.1") as server:
+        with grpc.insecure_channel(server.target) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest(service="supportability.v1.PredictionService")
+            assert health.Check(request, timeout=5).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            with pytest.raises(SupportabilityError) as caught:
+                Client(server.target, retries=False).predict_case(CASE)
+            assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_LOADED")
+            shutil.copytree(source / "versions", empty / "versions")
+            Registry(empty).promote(original)
+            deadline = time.monotonic() + 20
+            while health.Check(request, timeout=5).status != health_pb2.HealthCheckResponse.SERVING:
+                assert time.monotonic() < deadline, "never became SERVING"
+                time.sleep(0.05)
+        assert Client(server.target).predict_case(CASE).prediction.model_version == original
