@@ -37,7 +37,7 @@ def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str]
             write_report(evaluation, report_dir, title=f"Evaluation on {len(splits.test)} held-out cases",
                          data_source=data.source)
         version = registry.register(
-            model, data=DataSummary(data.source, len(splits.train), data.fingerprint()),
+            model, data=DataSummary(data.source, splits.fitted_count(config), data.fingerprint()),
             metrics=evaluation.metrics, report_dir=report_dir if report else None,
             training_config=dataclasses.asdict(config))
     if promote:
