@@ -7,11 +7,11 @@ import dev.supportability.v1.SupportCase;
 import dev.supportability.v1.SupportPlan;
 
 /** Realistic cases for the tests against the real server. */
-final class TestCases {
+public final class TestCases {
   private TestCases() {}
 
   /** A valid case: a merchant whose payout is late. */
-  static SupportCase payoutDelayed(String caseId) {
+  public static SupportCase payoutDelayed(String caseId) {
     return SupportCase.newBuilder()
         .setCaseId(caseId)
         .setSubject("Payout has not arrived")

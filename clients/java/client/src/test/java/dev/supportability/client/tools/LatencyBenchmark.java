@@ -1,11 +1,8 @@
 package dev.supportability.client.tools;
 
 import dev.supportability.client.SupportabilityClient;
-import dev.supportability.v1.AccountContext;
-import dev.supportability.v1.Channel;
-import dev.supportability.v1.IntegrationType;
+import dev.supportability.client.TestCases;
 import dev.supportability.v1.SupportCase;
-import dev.supportability.v1.SupportPlan;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -39,7 +36,7 @@ public final class LatencyBenchmark {
     }
     int calls = Math.min(args.length > 1 ? Integer.parseInt(args[1]) : 2_000, MAX_CALLS);
     int warmup = Math.min(args.length > 2 ? Integer.parseInt(args[2]) : 500, MAX_CALLS);
-    SupportCase supportCase = benchmarkCase();
+    SupportCase supportCase = TestCases.payoutDelayed("bench-1");
     long[] nanos = new long[calls];
     long started;
     long finished;
@@ -78,29 +75,5 @@ public final class LatencyBenchmark {
 
   private static double millis(double nanos) {
     return nanos / 1e6;
-  }
-
-  /** A typical case: an email about a late payout. */
-  private static SupportCase benchmarkCase() {
-    return SupportCase.newBuilder()
-        .setCaseId("bench-1")
-        .setSubject("Payout has not arrived")
-        .setBody(
-            "Our weekly payout to the bank account ending 4411 was due on Monday and still "
-                + "has not arrived. We need these funds to pay suppliers.")
-        .setChannel(Channel.CHANNEL_EMAIL)
-        .setLanguage("en")
-        .setAccount(
-            AccountContext.newBuilder()
-                .setMerchantId("acct_bench")
-                .setCountryCode("US")
-                .setAccountAgeDays(420)
-                .setIndustry("retail")
-                .setSupportPlan(SupportPlan.SUPPORT_PLAN_STANDARD)
-                .setMonthlyVolumeUsd(85_000)
-                .setIntegrationType(IntegrationType.INTEGRATION_TYPE_PLUGIN)
-                .setFailedPayouts30D(2)
-                .setPreviousCases30D(1))
-        .build();
   }
 }
