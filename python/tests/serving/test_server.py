@@ -207,6 +207,7 @@ def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
         client.predict_case(GOOD_CASE)
         client.batch_predict_cases([GOOD_CASE] * 3)
         _error(lambda: client.predict_case(sc.SupportCase()))
+        list(client.stream_predict_cases(iter([ps.StreamPredictCasesRequest(support_case=GOOD_CASE)])))
         started = next(json.loads(line) for line in observed.log_path.read_text().splitlines()
                        if '"message": "serving"' in line)
         with urllib.request.urlopen(f"http://127.0.0.1:{started['metrics_port']}/metrics", timeout=5) as page:
@@ -215,6 +216,7 @@ def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
     assert 'supportability_rpc_calls_total{code="INVALID_ARGUMENT",method="PredictCase"} 1.0' in text
     assert 'supportability_rpc_latency_seconds_count{code="OK",method="BatchPredictCases"} 1.0' in text
     predicted = [line for line in text.splitlines() if line.startswith("supportability_predictions_total{")]
-    assert sum(float(line.rsplit(" ", 1)[1]) for line in predicted) == 4.0
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in predicted) == 5.0
+    assert 'supportability_rpc_calls_total{code="OK",method="StreamPredictCases"} 1.0' in text
     assert "supportability_model_info{version=" in text
     assert "supportability_load_shed_total 0.0" in text

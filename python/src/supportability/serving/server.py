@@ -142,14 +142,29 @@ class SupportabilityServer:
             self._shedder.release()
 
     async def _stream(self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
-        async for data in requests:
-            try:
-                request = _parse(prediction_service_pb2.StreamPredictCasesRequest, data)
-            except errors.SupportabilityError as exc:
-                response = prediction_service_pb2.StreamPredictCasesResponse(error=exc.to_status())
-            else:
-                response = self.predictor.predict_stream_item(request)
-            yield response.SerializeToString()
+        """One response per request message; a message that fails, for whatever reason, gets
+        its error in its own response and the stream goes on."""
+        started, code = time.perf_counter(), grpc.StatusCode.OK
+        try:
+            async for data in requests:
+                yield self._stream_item(data).SerializeToString()
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        finally:
+            self.metrics.observe_call("StreamPredictCases", code.name, time.perf_counter() - started)
+
+    def _stream_item(self, data: bytes) -> prediction_service_pb2.StreamPredictCasesResponse:
+        try:
+            response = self.predictor.predict_stream_item(_parse(prediction_service_pb2.StreamPredictCasesRequest, data))
+        except errors.SupportabilityError as exc:
+            return prediction_service_pb2.StreamPredictCasesResponse(error=exc.to_status())
+        except Exception:  # a bug of ours must not end every other caller's stream
+            log.exception("unexpected error", extra={"method": "StreamPredictCases"})
+            return prediction_service_pb2.StreamPredictCasesResponse(error=errors.internal().to_status())
+        if response.HasField("prediction"):
+            self.metrics.observe_predictions([response.prediction])
+        return response
 
     def _handlers(self) -> list[grpc.GenericRpcHandler]:
         p = self.predictor
