@@ -14,7 +14,11 @@ module TriageApp
     config.load_defaults 6.1
     config.api_only = true
     config.eager_load = false
-    config.cache_store = :memory_store
+    # Where TriageCaseJob records its decisions: files, so a decision made by a job in Sidekiq is
+    # visible to the web processes.
+    config.cache_store = :file_store, ENV.fetch("TRIAGE_CACHE_DIR") { Rails.root.join("tmp/cache/triage").to_s }
+    # In-process jobs need nothing else; a deployment sets :sidekiq (and REDIS_URL) and runs
+    # `sidekiq -r .` beside Puma, as test/sidekiq_test.rb does.
     config.active_job.queue_adapter = :async
     config.secret_key_base = "example-app-not-secret"
   end

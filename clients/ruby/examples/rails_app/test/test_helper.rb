@@ -9,6 +9,11 @@ require_relative "../../../test/support/python_server"
 SERVER = PythonServer.start
 Minitest.after_run { SERVER.stop }
 ENV["SUPPORTABILITY_TARGET"] = SERVER.target
+# Job decisions (Rails.cache) go to a directory of this run, shared with the Puma and Sidekiq
+# processes the tests start.
+require "tmpdir"
+ENV["TRIAGE_CACHE_DIR"] = Dir.mktmpdir("triage-cache-")
+Minitest.after_run { FileUtils.remove_entry(ENV["TRIAGE_CACHE_DIR"], true) }
 
 require_relative "../config/environment"
 require "rails/test_help"

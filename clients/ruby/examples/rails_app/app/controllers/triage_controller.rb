@@ -16,6 +16,13 @@ class TriageController < ApplicationController
     render status: :internal_server_error, json: { error: "triage is misconfigured", request_id: error.request_id }
   end
 
+  # The app can't call the service from this process: a bad setting, or a ForkError (a Puma/Unicorn
+  # master called the service before forking this worker). A deployment bug: say so, to be fixed.
+  rescue_from Supportability::ConfigurationError do |error|
+    Rails.logger.error("supportability cannot be used here: #{error.message}")
+    render status: :internal_server_error, json: { error: error.message, reason: error.class.name }
+  end
+
   # The service's fault (unavailable, overloaded, too slow): try again later.
   rescue_from Supportability::ServiceError do |error|
     response.set_header("Retry-After", error.retry_delay.ceil.to_s) if error.respond_to?(:retry_delay) && error.retry_delay
