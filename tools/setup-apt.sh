@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   ruby ruby-grpc ruby-google-protobuf ruby-googleapis-common-protos-types  # Ruby client runtime
   rake ruby-minitest                                                     # Ruby tests
-  ruby-rails                                                             # Rails example app
+  ruby-rails puma ruby-sidekiq redis-server                              # Rails example app under Puma and Sidekiq
   protobuf-compiler-grpc                                                 # grpc_ruby_plugin
   openssl                                                                # test certificates
 )
