@@ -9,7 +9,7 @@ import click
 import uvloop
 
 from supportability.serving.config import ENV_PREFIX, ServerConfig
-from supportability.training.commands import data, evaluate, models, train
+from supportability.training.commands import data, evaluate, models, registry_option, train
 
 _CLICK_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 
@@ -58,12 +58,11 @@ def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> Non
 
 
 @main.command("ensure-model")
-@click.option("--registry", default="var/registry", show_default=True, type=click.Path(file_okay=False),
-              help="Model registry directory.")
-def ensure_model(registry: str) -> None:
+@registry_option
+def ensure_model(registry_path: str) -> None:
     """Make sure the registry's promoted model loads; if there is none, or this code cannot load
     it (an artifact from an older format), train and promote the default model."""
-    _ensure_model(registry)
+    _ensure_model(registry_path)
 
 
 def _ensure_model(registry_path: str) -> None:
