@@ -120,3 +120,14 @@ def test_not_serving_until_a_model_is_promoted(two_versions: tuple[Path, str, st
                 assert time.monotonic() < deadline, "never became SERVING"
                 time.sleep(0.05)
         assert Client(server.target).predict_case(CASE).prediction.model_version == original
+
+
+def test_a_request_can_name_a_version_other_than_the_promoted_one(two_versions: tuple[Path, str, str]) -> None:
+    from supportability.serving import Predictor
+    from supportability.v1 import prediction_service_pb2 as ps
+
+    registry, original, twin = two_versions
+    predictor = Predictor(registry)
+    named = predictor.predict_case(ps.PredictCaseRequest(support_case=CASE, model_version=twin))
+    default = predictor.predict_case(ps.PredictCaseRequest(support_case=CASE))
+    assert (named.prediction.model_version, default.prediction.model_version) == (twin, original)

@@ -27,6 +27,8 @@ DEFAULT_TOP_K = 3
 DEFAULT_ARTICLE_COUNT = 3
 MAX_PAGE_SIZE = 1_000
 DEFAULT_PAGE_SIZE = 50
+# Versions requested by name (A/B tests, shadowing) kept loaded beside the promoted one.
+MAX_PINNED_VERSIONS = 4
 # Large enough to keep the models vectorised, small enough to notice a passed deadline soon.
 BATCH_CHUNK = 250
 
@@ -96,7 +98,8 @@ class Predictor:
                     raise errors.model_version_not_found(
                         version, field_name="model_version", code=grpc.StatusCode.INVALID_ARGUMENT,
                         request_id=request_id) from None
-                self._pinned = {**dict(list(self._pinned.items())[-3:]), version: model}  # keep a few
+                # Keep the most recently loaded few; a dict remembers insertion order.
+                self._pinned = {**dict(list(self._pinned.items())[1 - MAX_PINNED_VERSIONS:]), version: model}
             return model
 
     # -- predictions ------------------------------------------------------------------------
