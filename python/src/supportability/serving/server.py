@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import threadpoolctl
 from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -309,6 +310,9 @@ def _reject(handler: grpc.RpcMethodHandler | None) -> grpc.RpcMethodHandler:
 
 async def serve(config: ServerConfig) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    # One BLAS thread: concurrency comes from calls, and idle BLAS workers spinning between
+    # the small matrix products of a prediction only take CPU from the other calls.
+    threadpoolctl.threadpool_limits(1)
     server = SupportabilityServer(config)
     await server.start()
     stop = asyncio.Event()
