@@ -54,8 +54,16 @@ class Client:
                          else grpc.insecure_channel(target, options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
-        self._predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
-        self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+        predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+        self._stream = predictions.StreamPredictCases
+        # The unary method for each request type of the contract, so `send` is one look-up.
+        self._methods = {
+            prediction_service_pb2.PredictCaseRequest: predictions.PredictCase,
+            prediction_service_pb2.BatchPredictCasesRequest: predictions.BatchPredictCases,
+            model_service_pb2.ListModelsRequest: models.ListModels,
+            model_service_pb2.GetModelRequest: models.GetModel,
+        }
 
     def close(self) -> None:
         self._channel.close()
@@ -91,7 +99,7 @@ class Client:
                     r.request_id = str(uuid.uuid4())
                 yield r
         try:
-            yield from self._predictions.StreamPredictCases(with_ids(), timeout=timeout, metadata=self._metadata)
+            yield from self._stream(with_ids(), timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise error_from_rpc(exc) from None
 
@@ -103,12 +111,7 @@ class Client:
 
     def send(self, request: Any, *, timeout: float | None = None) -> Any:
         """Send any unary request message of the contract to its method."""
-        method = {
-            prediction_service_pb2.PredictCaseRequest: self._predictions.PredictCase,
-            prediction_service_pb2.BatchPredictCasesRequest: self._predictions.BatchPredictCases,
-            model_service_pb2.ListModelsRequest: self._models.ListModels,
-            model_service_pb2.GetModelRequest: self._models.GetModel,
-        }[type(request)]
+        method = self._methods[type(request)]
         try:
             return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:

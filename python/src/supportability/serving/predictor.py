@@ -192,9 +192,11 @@ class Predictor:
         """One version by name, or the promoted one when none is named."""
         promoted = self.registry.promoted_version()
         version = request.version or promoted
-        for info in self.registry.list():
-            if info.version == version:
-                return model_service_pb2.GetModelResponse(model=convert.model_to_proto(info, promoted=version == promoted))
-        if not request.version:
+        if version is None:
             raise errors.model_not_loaded()
-        raise errors.model_version_not_found(request.version, field_name="version", code=grpc.StatusCode.NOT_FOUND)
+        try:
+            info = self.registry.info(version)
+        except ModelNotFoundError:
+            raise errors.model_version_not_found(version, field_name="version",
+                                                 code=grpc.StatusCode.NOT_FOUND) from None
+        return model_service_pb2.GetModelResponse(model=convert.model_to_proto(info, promoted=version == promoted))

@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,6 @@ MODEL_SERVICE = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].fu
 # Open to every caller, as load balancers and grpcurl expect.
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
-_PREDICTING_METHODS = ("PredictCase", "BatchPredictCases")
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> None:
@@ -89,16 +88,17 @@ class SupportabilityServer:
     # -- handlers -----------------------------------------------------------------------
 
     def _unary(self, method: str, request_type: type[Message], call: Callable[[Any], Message], *,
-               offload: bool = False) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+               offload: bool = False, predictions: Callable[[Any], Iterable[Message]] | None = None,
+               ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+        """A handler for `call`; `predictions` picks a response's predictions for the metrics."""
         async def handler(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
             started = time.perf_counter()
             code, request_id, reason = grpc.StatusCode.OK, "", ""
             try:
                 response = await self._answer(request_type, call, data, context, offload)
                 request_id = getattr(response, "request_id", "")
-                if method in _PREDICTING_METHODS:
-                    self.metrics.observe_predictions(
-                        [response.prediction] if method == "PredictCase" else response.predictions)
+                if predictions is not None:
+                    self.metrics.observe_predictions(predictions(response))
                 return response.SerializeToString()
             except errors.SupportabilityError as exc:
                 code, request_id, reason = exc.code, exc.request_id, exc.reason
@@ -171,10 +171,11 @@ class SupportabilityServer:
         p = self.predictor
         prediction = {
             "PredictCase": grpc.unary_unary_rpc_method_handler(
-                self._unary("PredictCase", prediction_service_pb2.PredictCaseRequest, p.predict_case)),
+                self._unary("PredictCase", prediction_service_pb2.PredictCaseRequest, p.predict_case,
+                            predictions=lambda response: (response.prediction,))),
             "BatchPredictCases": grpc.unary_unary_rpc_method_handler(
                 self._unary("BatchPredictCases", prediction_service_pb2.BatchPredictCasesRequest,
-                            p.batch_predict_cases, offload=True)),
+                            p.batch_predict_cases, offload=True, predictions=lambda response: response.predictions)),
             "StreamPredictCases": grpc.stream_stream_rpc_method_handler(self._stream),
         }
         models = {
@@ -226,12 +227,12 @@ class SupportabilityServer:
             self.metrics.set_model_version(self.predictor.model.info.version)
         if self.config.reload_interval_seconds > 0:
             self._reloader = loop.create_task(self._watch_registry())
+        bound = f"{self.config.address.rsplit(':', 1)[0]}:{self.port}"
         if self.config.ready_file:
-            host = self.config.address.rsplit(":", 1)[0]
             tmp = f"{self.config.ready_file}.tmp"
-            Path(tmp).write_text(f"{host}:{self.port}")
-            os.replace(tmp, self.config.ready_file)
-        log.info("serving", extra={"address": f"{self.config.address.rsplit(':', 1)[0]}:{self.port}",
+            Path(tmp).write_text(bound)
+            os.replace(tmp, self.config.ready_file)  # readers never see a half-written file
+        log.info("serving", extra={"address": bound,
                                    "metrics_port": self.metrics_port, "tls": bool(credentials),
                                    "auth": bool(self.config.bearer_tokens()), "tracing": self.config.tracing})
         return self.port
