@@ -10,7 +10,7 @@ from scipy.special import softmax
 
 from supportability.data.dataset import LabeledCases
 from supportability.evaluation import metrics as m
-from supportability.models.linear import LinearSupportModel
+from supportability.models.heads import HeadsModel
 
 SLICE_ATTRIBUTES = ("channel", "language", "support_plan")
 MIN_SLICE_CASES = 50
@@ -32,9 +32,9 @@ class Evaluation:
         return next((v for t, n, v, s in self.metrics if (t, n, s) == (task, name, slice_)), None)
 
 
-def evaluate(model: LinearSupportModel, data: LabeledCases) -> Evaluation:
+def evaluate(model: HeadsModel, data: LabeledCases) -> Evaluation:
     ev = Evaluation(case_count=len(data))
-    scores, _, _ = model.raw_scores(data.cases)
+    scores, _ = model.raw_scores(data.cases)
     probs = model.probabilities(scores)
     slices = {"": np.ones(len(data), bool)}
     for attr in SLICE_ATTRIBUTES:

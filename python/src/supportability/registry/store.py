@@ -6,6 +6,7 @@ Layout under the registry path:
                                        schema, metrics, library versions, sha256 + size of every artifact
     versions/<version>/model.json      the model's structure (vocabulary, heads, calibrators)
     versions/<version>/arrays.npz      its weights (numpy arrays; loaded with allow_pickle=False)
+    versions/<version>/<file>          further artifacts of some model kinds (the teacher's encoder.onnx)
     versions/<version>/report/         the evaluation report (HTML, PNG, metrics.json), when evaluated
     promoted.json                      {"version": ..., "history": [previous promoted versions]}
 
@@ -31,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
+from supportability.models import kinds
 from supportability.models.api import ModelInfo, SupportModel
-from supportability.models.linear import LinearSupportModel, dump_model, load_model
+from supportability.models.heads import HeadsModel
 
 MANIFEST_FORMAT = 1
 MODEL_NAME = "support-cases"
-ARTIFACTS = ("model.json", "arrays.npz")
+REQUIRED_ARTIFACTS = ("model.json", "arrays.npz")  # every kind; some add files (kinds.py)
 
 
 class RegistryError(Exception):
@@ -60,11 +62,11 @@ class DataSummary:
 
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for package in ("numpy", "scipy", "scikit-learn", "supportability"):
+    for package in ("numpy", "scipy", "scikit-learn", "supportability", "torch", "onnxruntime", "tokenizers"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
-            versions[package] = "unknown"
+            pass
     return versions
 
 
@@ -158,27 +160,29 @@ class Registry:
             raise ArtifactError(f"model version {version}: manifest format {manifest.get('format')!r} is not "
                                 f"supported (this code reads format {MANIFEST_FORMAT})")
         directory = self.versions_dir / version
-        for name in ARTIFACTS:
-            expected = manifest.get("artifacts", {}).get(name, {}).get("sha256")
+        artifacts = manifest.get("artifacts", {})
+        for name in sorted({*REQUIRED_ARTIFACTS, *artifacts}):
+            expected = artifacts.get(name, {}).get("sha256")
             path = directory / name
-            if expected is None or not path.is_file():
+            if expected is None or not _safe_version(name) or not path.is_file():
                 raise ArtifactError(f"model version {version}: artifact {name} is missing")
             actual = _sha256(path)
             if actual != expected:
                 raise ArtifactError(f"model version {version}: checksum mismatch for {name} "
                                     f"(manifest {expected[:12]}…, file {actual[:12]}…): refusing to load it")
+        files = {name: directory / name for name in artifacts if name not in REQUIRED_ARTIFACTS}
         try:
             state = json.loads((directory / "model.json").read_text())
             with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-            model = load_model(state, arrays)
-        except (ValueError, KeyError, OSError) as e:
+            model = kinds.load(state, arrays, files)
+        except (ValueError, KeyError, OSError, ImportError) as e:
             raise ArtifactError(f"model version {version}: cannot read the model: {e}") from e
         model.info = _info_from_manifest(manifest)
         return model
 
     # ---- writing ----------------------------------------------------------------------------
-    def register(self, model: LinearSupportModel, *, data: DataSummary,
+    def register(self, model: HeadsModel, *, data: DataSummary,
                  metrics: list[tuple[str, str, float, str]] = (), report_dir: str | os.PathLike[str] | None = None,
                  training_config: dict | None = None) -> str:
         """Store a trained model as a new version and return the version (not promoted)."""
@@ -187,9 +191,11 @@ class Registry:
         version = f"{created:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         staging = Path(tempfile.mkdtemp(dir=self.versions_dir, prefix=f".{version}."))
         try:
-            state, arrays = dump_model(model)
+            state, arrays, files = kinds.dump(model)
             (staging / "model.json").write_text(json.dumps(state, ensure_ascii=False))
             np.savez(staging / "arrays.npz", **arrays)
+            for name, content in files.items():
+                (staging / name).write_bytes(content)
             if report_dir is not None:
                 shutil.copytree(report_dir, staging / "report")
             manifest = {
@@ -202,19 +208,14 @@ class Registry:
                 "tasks": list(model.tasks),
                 "label_sets": {h.task: list(h.labels) for h in model.heads.values()
                                if h.task in ("routing", "urgency")},
-                "feature_schema": {
-                    "text": {"word_ngrams": model.featurizer.word_ngrams,
-                             "char_ngrams": model.featurizer.char_ngrams,
-                             "features": model.featurizer.n_features},
-                    "context": model.context.names,
-                },
+                "feature_schema": kinds.feature_schema(model),
                 "decision": {"threshold": model.decision_threshold,
                              "target_precision": model.decision_target_precision},
                 "training_config": training_config or {},
                 "metrics": [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics],
                 "library_versions": library_versions(),
                 "artifacts": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
-                              for name in ARTIFACTS},
+                              for name in (*REQUIRED_ARTIFACTS, *files)},
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
             os.rename(staging, self.versions_dir / version)
@@ -263,5 +264,5 @@ class Registry:
 
 
 def _safe_version(version: str) -> bool:
-    """Version names are file names: no separators, no hidden or parent entries."""
+    """Version and artifact names are file names: no separators, no hidden or parent entries."""
     return bool(version) and "/" not in version and "\\" not in version and not version.startswith(".")

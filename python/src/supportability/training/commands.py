@@ -111,14 +111,30 @@ def check_command(path: str, columns: tuple[str, ...], defaults: tuple[str, ...]
 @click.option("--target-precision", default=0.95, show_default=True, type=click.FloatRange(0.5, 1.0),
               help="Precision the auto-route threshold must reach on held-out cases.")
 @click.option("--promote/--no-promote", default=True, show_default=True, help="Promote the new version.")
+@click.option("--model", "kind", type=click.Choice(["linear", "teacher", "student"]), default="linear",
+              show_default=True, help="linear: TF-IDF + logistic heads (seconds). teacher: all-MiniLM-L6-v2 "
+              "fine-tuned (minutes; the most accurate). student: a small network distilled from a teacher "
+              "(fast to serve). See python/README.md.")
+@click.option("--teacher", "teacher_version", default=None, metavar="VERSION|none",
+              help="Student: the registered teacher to learn from (default: the newest teacher trained on the "
+              "same data; none: labels only).")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Teacher/student: most epochs (early stopping may stop sooner) [teacher 4, student 40].")
+@click.option("--frozen-encoder", is_flag=True, help="Teacher: train the heads on frozen MiniLM embeddings only.")
+@click.option("--hidden", type=click.IntRange(min=2), default=None, help="Student: hidden units [256].")
 def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, ...], skip_invalid: bool,
           articles_path: str | None, registry_path: str, seed: int, n_cases: int, char_ngrams: bool | None,
-          target_precision: float, promote: bool) -> None:
-    """Train every task the data has labels for, calibrate, evaluate, register (and promote)."""
+          target_precision: float, promote: bool, kind: str, teacher_version: str | None, epochs: int | None,
+          frozen_encoder: bool, hidden: int | None) -> None:
+    """Train a model on every task the data has labels for, calibrate, evaluate, register (and promote).
+
+    A teacher or student run writes a checkpoint after every epoch; run the same command again after
+    an interruption and it resumes.
+    """
     from supportability.training.pipeline import train_and_register
     from supportability.training.trainer import TrainConfig
 
-    steps = _Steps(12, "train")
+    steps = _Steps(12 if kind == "linear" else 20, f"train {kind}")
     if data_path is None:
         from supportability.data.generator import GeneratorConfig, generate
 
@@ -135,13 +151,50 @@ def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, 
 
         dataset.articles = load_articles(articles_path)
     # Your own texts: TF-IDF; the synthetic data's evidence adds up per mention: counts (see TrainConfig).
-    config = TrainConfig(seed=seed, text_weighting="counts" if data_path is None else "tfidf",
-                         char_ngrams=(2, 5) if use_chars else None, target_precision=target_precision)
+    weighting = "counts" if data_path is None else "tfidf"
+    config = TrainConfig(seed=seed, text_weighting=weighting, char_ngrams=(2, 5) if use_chars else None,
+                         target_precision=target_precision)
+    neural = None
+    if kind != "linear":
+        from supportability.training.neural_config import NeuralConfig
+
+        chosen = {"max_epochs": epochs, "hidden": hidden, "fine_tune": False if frozen_encoder else None}
+        neural = NeuralConfig.for_kind(kind, seed=seed, text_weighting=weighting, target_precision=target_precision,
+                                       char_ngrams=config.char_ngrams,
+                                       **{k: v for k, v in chosen.items() if v is not None})
+    if kind == "student":
+        teacher_version = _teacher_for(registry_path, dataset, teacher_version)
+        steps(f"distilling from teacher {teacher_version}" if teacher_version else "no teacher: labels only")
     try:
-        version = train_and_register(dataset, registry_path, config=config, promote=promote, progress=steps)
+        version = train_and_register(dataset, registry_path, config=config, promote=promote, progress=steps,
+                                     kind=kind, neural=neural, teacher_version=teacher_version)
     finally:
         steps.close()
     _summary(registry_path, version)
+
+
+def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | None:
+    """The teacher version a student learns from: the one asked for, or the newest teacher trained on
+    the same data (by fingerprint), or None."""
+    from supportability.registry import Registry, RegistryError
+
+    registry = Registry(registry_path)
+    if requested == "none":
+        return None
+    if requested:
+        try:
+            manifest = registry.manifest(requested)
+        except RegistryError as e:
+            _fail(str(e))
+        if not manifest.get("model_format", "").startswith("teacher"):
+            _fail(f"version {requested} is a {manifest.get('model_format')} model, not a teacher")
+        return requested
+    fingerprint = dataset.fingerprint()
+    for info in registry.list():
+        manifest = registry.manifest(info.version)
+        if manifest.get("model_format", "").startswith("teacher") and info.data_fingerprint == fingerprint:
+            return info.version
+    return None
 
 
 @click.command()

@@ -7,11 +7,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.evaluation.evaluate import evaluate
 from supportability.registry import DataSummary, Registry
+from supportability.training.neural_config import NeuralConfig
 from supportability.training.trainer import TrainConfig, train
 
 DEFAULT_CASES = 30_000
@@ -19,16 +21,35 @@ DEFAULT_CASES = 30_000
 
 def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str], *,
                        config: TrainConfig = TrainConfig(), promote: bool = True, report: bool = True,
-                       progress: Callable[[str], None] | None = None) -> str:
-    """Train on `data`, evaluate on its newest cases, register the version (with its report) and
-    optionally promote it. Returns the version."""
+                       progress: Callable[[str], None] | None = None, kind: str = "linear",
+                       neural: NeuralConfig | None = None, teacher_version: str | None = None) -> str:
+    """Train a model of `kind` (linear, teacher or student) on `data`, evaluate it on the newest
+    cases, register the version (with its report) and optionally promote it. A student learns from
+    the registered teacher `teacher_version` when given. Returns the version."""
     step = progress or (lambda _msg: None)
     started = time.monotonic()
-    model, splits = train(data, config, progress=step)
+    registry = Registry(registry_path)
+    if kind == "linear":
+        model, splits = train(data, config, progress=step)
+        fitted, settings = splits.fitted_count(config), dataclasses.asdict(config)
+    else:
+        from supportability.training import neural as trainers
+
+        neural = neural or NeuralConfig()
+        checkpoints = Path(registry_path) / ".checkpoints"
+        if kind == "teacher":
+            model, splits, history = trainers.train_teacher(data, neural, checkpoint_root=checkpoints, progress=step)
+        elif kind == "student":
+            teacher = registry.load(teacher_version) if teacher_version else None
+            model, splits, history = trainers.train_student(data, neural, teacher=teacher,
+                                                            checkpoint_root=checkpoints, progress=step)
+        else:
+            raise ValueError(f"unknown model kind {kind!r}")
+        fitted = len(splits.train)
+        settings = {**dataclasses.asdict(neural), "teacher_version": teacher_version, "epochs": history}
     step("evaluating")
     evaluation = evaluate(model, data.subset(splits.test))
     evaluation.add("training", "seconds", time.monotonic() - started)
-    registry = Registry(registry_path)
     with tempfile.TemporaryDirectory() as report_dir:
         if report:
             step("writing the report")
@@ -37,9 +58,8 @@ def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str]
             write_report(evaluation, report_dir, title=f"Evaluation on {len(splits.test)} held-out cases",
                          data_source=data.source)
         version = registry.register(
-            model, data=DataSummary(data.source, splits.fitted_count(config), data.fingerprint()),
-            metrics=evaluation.metrics, report_dir=report_dir if report else None,
-            training_config=dataclasses.asdict(config))
+            model, data=DataSummary(data.source, fitted, data.fingerprint()),
+            metrics=evaluation.metrics, report_dir=report_dir if report else None, training_config=settings)
     if promote:
         registry.promote(version)
     step(f"registered {version}" + (" (promoted)" if promote else ""))

@@ -29,10 +29,13 @@ from supportability.features.context import ContextEncoder
 from supportability.features.text import TextFeaturizer
 from supportability.models.api import URGENCY_LEVELS
 from supportability.models.calibration import Temperature, choose_binary, choose_multiclass
-from supportability.models.linear import Articles, Head, LinearSupportModel, _text
+from supportability.models.heads import Z90, Articles, Head, HeadsModel, case_text
+from supportability.models.linear import LinearSupportModel
 
 ROUTING_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates for the article score's routing term
 MIN_AUTO_ROUTED = 30  # the decision threshold must auto-route at least this many held-out cases
+CLASS_LABELS = {"routing": "queue", "urgency": "urgency"}  # task -> label column, per kind of head
+BINARY_LABELS = {"escalation": "escalated", "csat_risk": "csat_negative"}
 
 
 # Inverse L2 strengths tried per logistic head, by text weighting; the best held-out log loss wins.
@@ -111,11 +114,11 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     tfidf = config.text_weighting == "tfidf"
     featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
                                 normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
-    featurizer.fit(_text(c) for c in train_set.cases)
+    featurizer.fit(case_text(c) for c in train_set.cases)
     context = ContextEncoder().fit(train_set.cases)
 
     def features(part: LabeledCases) -> sp.csr_matrix:
-        text = featurizer.transform([_text(c) for c in part.cases])
+        text = featurizer.transform([case_text(c) for c in part.cases])
         return sp.hstack([text, sp.csr_matrix(context.transform(part.cases))], format="csr")
 
     x_train, x_held = features(train_set), features(held_out)
@@ -129,18 +132,15 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     heads: dict[str, Head] = {}
     n_out = 0
 
-    def add_head(task: str, weights: np.ndarray, bias: np.ndarray, labels: tuple[str, ...], calibrator,
+    def add_head(task: str, weights: np.ndarray, bias: np.ndarray, labels: tuple[str, ...],
                  refit: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
         nonlocal n_out
         columns.append(np.vstack([weights, bias[None, :]]))
         refits.append(refit)
-        heads[task] = Head(task, n_out, n_out + weights.shape[1], labels, calibrator)
+        heads[task] = Head(task, n_out, n_out + weights.shape[1], labels)
         n_out += weights.shape[1]
 
-    def held_scores(weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        return np.asarray(x_held @ weights) + bias
-
-    for task, label_key in (("routing", "queue"), ("urgency", "urgency")):
+    for task, label_key in CLASS_LABELS.items():
         if label_key not in data.labels:
             continue
         step(f"training {task}")
@@ -150,12 +150,11 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
         grid = config.c_multiclass or C_GRIDS[(config.text_weighting, "multiclass")]
         clf = _best_logistic(config, grid, x_train, y_train, x_held[y_held >= 0], y_held[y_held >= 0])
         weights, bias = _full_columns(clf, len(classes))
-        calibrator, _ = choose_multiclass(held_scores(weights, bias)[y_held >= 0], y_held[y_held >= 0], config.seed)
         y_all = _encode(all_labels(label_key), classes)
-        add_head(task, weights, bias, classes, calibrator,
+        add_head(task, weights, bias, classes,
                  lambda clf=clf, y=y_all, n=len(classes): _full_columns(_refit(clf, x_all[y >= 0], y[y >= 0]), n))
 
-    for task, label_key in (("escalation", "escalated"), ("csat_risk", "csat_negative")):
+    for task, label_key in BINARY_LABELS.items():
         if label_key not in data.labels:
             continue
         step(f"training {task}")
@@ -163,14 +162,12 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
         clf = _best_logistic(config, grid, x_train, train_set.labels[label_key].astype(int), x_held,
                              held_out.labels[label_key].astype(int))
         weights, bias = clf.coef_.T.copy(), clf.intercept_.copy()
-        calibrator, _ = choose_binary(held_scores(weights, bias)[:, 0], held_out.labels[label_key].astype(int),
-                                      config.seed)
 
         def refit_binary(clf=clf, key=label_key) -> tuple[np.ndarray, np.ndarray]:
             refitted = _refit(clf, x_all, all_labels(key).astype(int))
             return refitted.coef_.T.copy(), refitted.intercept_.copy()
 
-        add_head(task, weights, bias, ("negative", "positive"), calibrator, refit_binary)
+        add_head(task, weights, bias, ("negative", "positive"), refit_binary)
 
     if "resolution_hours" in data.labels:
         step("training resolution_time")
@@ -187,9 +184,6 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
         spread_model = ridge(residual, np.abs(held_log - mean_model.predict(x_held)) * np.sqrt(np.pi / 2))
         weights = np.stack([mean_model.coef_, spread_model.coef_], axis=1)
         bias = np.array([mean_model.intercept_, spread_model.intercept_])
-        # Scale the spread so that the p90 covers 90% of held-out cases (quantile calibration).
-        held = held_scores(weights, bias)
-        z = (held_log - held[:, 0]) / np.maximum(held[:, 1], 0.05)
 
         def refit_resolution() -> tuple[np.ndarray, np.ndarray]:
             all_log = np.concatenate([log_hours, held_log])
@@ -199,9 +193,7 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
             return (np.stack([mean_all.coef_, spread_all.coef_], axis=1),
                     np.array([mean_all.intercept_, spread_all.intercept_]))
 
-        add_head("resolution_time", weights, bias, ("p50_hours", "p90_hours"),
-                 Temperature(float(max(np.quantile(z, 0.9) / 1.2815515655446004, 0.05)), "coverage"),
-                 refit_resolution)
+        add_head("resolution_time", weights, bias, ("p50_hours", "p90_hours"), refit_resolution)
 
     n_text = featurizer.n_features
     stacked = np.hstack(columns) if columns else np.zeros((n_text + len(context.names) + 1, 0))
@@ -210,17 +202,16 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
         w_text=stacked[:n_text], w_context=stacked[n_text:-1], bias=stacked[-1], heads=heads,
     )
 
+    step("calibrating on held-out cases")
+    calibrate(model, held_out, config.seed)
     if data.articles and "article_ids" in data.labels:
         step("indexing articles")
-        _add_articles(model, data, held_out)
-
-    if "routing" in heads:
-        step("choosing the auto-route threshold")
-        scores, _, _ = _scores(model, held_out)
-        routing = model.probabilities(scores)["routing"]
-        y_held = _encode(held_out.labels["queue"], heads["routing"].labels)
-        model.decision_threshold = choose_threshold(routing, y_held, config.target_precision)
-        model.decision_target_precision = config.target_precision
+        vectors = article_tfidf(featurizer, data)
+        model.w_text = np.hstack([model.w_text, vectors])
+        model.w_context = np.hstack([model.w_context, np.zeros((model.w_context.shape[0], vectors.shape[1]))])
+        model.bias = np.concatenate([model.bias, np.zeros(vectors.shape[1])])
+        index_articles(model, data, held_out, start=n_out)
+    choose_decision(model, held_out, config.target_precision)
 
     if config.refit_on_all and refits:
         # Last, so that every held-out choice above was made on scores the held-out cases did not train.
@@ -232,21 +223,36 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     return model, splits
 
 
-def _scores(model: LinearSupportModel, part: LabeledCases):
-    return model.raw_scores(part.cases, now=None)
+def calibrate(model: HeadsModel, held_out: LabeledCases, seed: int) -> None:
+    """Choose every head's calibrator on the raw scores of held-out cases (which trained no weights):
+    temperature (+ floor) for classes, Platt or isotonic for binary tasks, and a spread scale that
+    makes the p90 of the resolution time cover 90% of held-out cases."""
+    scores, _ = model.raw_scores(held_out.cases)
+    for task, head in model.heads.items():
+        s = scores[:, head.start:head.stop]
+        if task == "resolution_time":
+            log_hours = np.log(np.maximum(held_out.labels["resolution_hours"].astype(float), 1e-3))
+            z = (log_hours - s[:, 0]) / np.maximum(s[:, 1], 0.05)
+            head.calibrator = Temperature(float(max(np.quantile(z, 0.9) / Z90, 0.05)), "coverage")
+        elif task in BINARY_LABELS:
+            head.calibrator, _ = choose_binary(s[:, 0], held_out.labels[BINARY_LABELS[task]].astype(int), seed)
+        else:
+            y = _encode(held_out.labels[CLASS_LABELS[task]], head.labels)
+            head.calibrator, _ = choose_multiclass(s[y >= 0], y[y >= 0], seed)
 
 
-def _add_articles(model: LinearSupportModel, data: LabeledCases, held_out: LabeledCases) -> None:
-    """Append unit-length article vectors as extra text columns; tune the routing term on held-out MRR."""
-    vectors = model.featurizer.transform([a.text for a in data.articles]).toarray().T
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=0), 1e-12)
-    start = model.bias.shape[0]
-    model.w_text = np.hstack([model.w_text, vectors])
-    model.w_context = np.hstack([model.w_context, np.zeros((model.w_context.shape[0], vectors.shape[1]))])
-    model.bias = np.concatenate([model.bias, np.zeros(vectors.shape[1])])
+def article_tfidf(featurizer: TextFeaturizer, data: LabeledCases) -> np.ndarray:
+    """(text features, articles): each article's text vector, unit length."""
+    vectors = featurizer.transform([a.text for a in data.articles]).toarray().T
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=0), 1e-12)
+
+
+def index_articles(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, start: int) -> None:
+    """Declare the article columns (from `start`, already produced by the model's raw scores) and
+    tune the routing term of the article score on held-out MRR."""
     labels = model.heads["routing"].labels if "routing" in model.heads else ()
     queue_index = np.array([labels.index(a.queue) if a.queue in labels else -1 for a in data.articles])
-    model.articles = Articles(start, start + vectors.shape[1], tuple(a.article_id for a in data.articles),
+    model.articles = Articles(start, start + len(data.articles), tuple(a.article_id for a in data.articles),
                               tuple(a.title for a in data.articles), queue_index, 0.0)
     best = (-1.0, 0.0)
     for weight in ROUTING_WEIGHTS if labels else (0.0,):
@@ -255,6 +261,17 @@ def _add_articles(model: LinearSupportModel, data: LabeledCases, held_out: Label
         _, mrr = ranking_metrics(ranked, list(held_out.labels["article_ids"]), 10)
         best = max(best, (mrr, weight))
     model.articles.routing_weight = best[1]
+
+
+def choose_decision(model: HeadsModel, held_out: LabeledCases, target_precision: float) -> None:
+    """The auto-route threshold, from the calibrated routing probabilities of held-out cases."""
+    if "routing" not in model.heads:
+        return
+    scores, _ = model.raw_scores(held_out.cases)
+    routing = model.probabilities(scores)["routing"]
+    y_held = _encode(held_out.labels["queue"], model.heads["routing"].labels)
+    model.decision_threshold = choose_threshold(routing, y_held, target_precision)
+    model.decision_target_precision = target_precision
 
 
 def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: float) -> float:

