@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-
 from supportability.cli import main as cli
 from supportability.client import Client
 from supportability.data.generator import GeneratorConfig, generate

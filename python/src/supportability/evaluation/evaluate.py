@@ -55,7 +55,7 @@ def evaluate(model: HeadsModel, data: LabeledCases) -> Evaluation:
     if "resolution_time" in probs and "resolution_hours" in data.labels:
         _resolution(ev, data, probs["resolution_time"])
     if model.articles is not None and "article_ids" in data.labels:
-        ranked = [[a for a, _, _ in r.articles] for r in model.predict(data.cases, top_k=1, article_count=10)]
+        ranked = model.ranked_article_ids(scores, probs.get("routing"))
         for k in (1, 3, 5):
             recall, mrr = m.ranking_metrics(ranked, list(data.labels["article_ids"]), k)
             ev.add("articles", f"recall_at_{k}", recall)

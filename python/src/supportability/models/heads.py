@@ -193,6 +193,12 @@ class HeadsModel:
             ranked[:, a.with_queue] += a.routing_weight * routing[:, a.queue_of]
         return ranked
 
+    def ranked_article_ids(self, scores: np.ndarray, routing: np.ndarray | None, k: int = 10) -> list[list[str]]:
+        """Per case, the ids of the k best articles, ranked as `predict` ranks them, from raw scores
+        already computed (evaluation and tuning rank many cases without predicting them again)."""
+        ids = self.articles.ids
+        return [[ids[j] for j in row] for row in top_columns(self.article_scores(scores, routing), k).tolist()]
+
 
 @dataclass
 class Inputs:

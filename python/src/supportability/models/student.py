@@ -27,8 +27,17 @@ from supportability.features.context import ContextEncoder
 from supportability.features.storage import dump_features, load_features, text_and_context_schema
 from supportability.features.text import TextFeaturizer
 from supportability.models.api import Case, CaseResult, ModelInfo
-from supportability.models.heads import (Articles, Explanations, Head, HeadsModel, Inputs, attribute_linear, case_text,
-                                         dump_heads, load_heads)
+from supportability.models.heads import (
+    Articles,
+    Explanations,
+    Head,
+    HeadsModel,
+    Inputs,
+    attribute_linear,
+    case_text,
+    dump_heads,
+    load_heads,
+)
 
 FORMAT = "student-support-model/1"
 

@@ -45,11 +45,13 @@ def load_tokenizer(tokenizer_json: str) -> Any:
 class Encoder:
     """Text -> mean-pooled MiniLM embedding, through onnxruntime and the `tokenizers` library."""
 
-    def __init__(self, onnx: bytes | Path, tokenizer_json: str):
+    def __init__(self, onnx: bytes | Path, tokenizer_json: str, threads: int = 1):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # deterministic, and no thread pool fighting the server's event loop
+        # Serving: one thread, so that no thread pool fights the server's event loop and every
+        # process runs the same kernels. Training scores thousands of held-out cases with more.
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
                                                     providers=["CPUExecutionProvider"])

@@ -116,8 +116,8 @@ def check_command(path: str, columns: tuple[str, ...], defaults: tuple[str, ...]
               "fine-tuned (minutes; the most accurate). student: a small network distilled from a teacher "
               "(fast to serve). See python/README.md.")
 @click.option("--teacher", "teacher_version", default=None, metavar="VERSION|none",
-              help="Student: the registered teacher to learn from (default: the newest teacher trained on the "
-              "same data; none: labels only).")
+              help="Student: the registered model to learn from, usually a teacher (default: the most accurate "
+              "version trained on the same data, by its recorded routing top-1; none: labels only).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="Teacher/student: most epochs (early stopping may stop sooner) [teacher 4, student 40].")
 @click.option("--frozen-encoder", is_flag=True, help="Teacher: train the heads on frozen MiniLM embeddings only.")
@@ -164,7 +164,7 @@ def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, 
                                        **{k: v for k, v in chosen.items() if v is not None})
     if kind == "student":
         teacher_version = _teacher_for(registry_path, dataset, teacher_version)
-        steps(f"distilling from teacher {teacher_version}" if teacher_version else "no teacher: labels only")
+        steps(f"learning from {teacher_version}" if teacher_version else "no model to learn from: labels only")
     try:
         version = train_and_register(dataset, registry_path, config=config, promote=promote, progress=steps,
                                      kind=kind, neural=neural, teacher_version=teacher_version)
@@ -174,8 +174,8 @@ def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, 
 
 
 def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | None:
-    """The teacher version a student learns from: the one asked for, or the newest teacher trained on
-    the same data (by fingerprint), or None."""
+    """The version a student learns from: the one asked for, or else the registered version trained
+    on the same data (by fingerprint) with the best recorded routing top-1, or None."""
     from supportability.registry import Registry, RegistryError
 
     registry = Registry(registry_path)
@@ -183,18 +183,15 @@ def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | No
         return None
     if requested:
         try:
-            manifest = registry.manifest(requested)
+            registry.manifest(requested)
         except RegistryError as e:
             _fail(str(e))
-        if not manifest.get("model_format", "").startswith("teacher"):
-            _fail(f"version {requested} is a {manifest.get('model_format')} model, not a teacher")
         return requested
     fingerprint = dataset.fingerprint()
-    for info in registry.list():
-        manifest = registry.manifest(info.version)
-        if manifest.get("model_format", "").startswith("teacher") and info.data_fingerprint == fingerprint:
-            return info.version
-    return None
+    accuracy = {info.version: value for info in registry.list() if info.data_fingerprint == fingerprint
+                for task, name, value, slice_ in info.metrics
+                if (task, name, slice_) == ("routing", "top1_accuracy", "")}
+    return max(accuracy, key=accuracy.get, default=None)
 
 
 @click.command()

@@ -1,5 +1,6 @@
 """Training the neural model kinds in PyTorch: the teacher (MiniLM fine-tuned with every task's
-head) and the student (an embedding bag over TF-IDF n-grams, distilled from the teacher).
+head) and the student (an embedding bag over TF-IDF n-grams, distilled from a more accurate
+model: the teacher, or any model kind that is more accurate on the data at hand).
 
 Both train every task the data has labels for, with one loss summed over tasks (cross-entropy
 for classes, binary cross-entropy, a Gaussian likelihood of log-hours for the resolution time),
@@ -39,14 +40,22 @@ from tqdm import tqdm
 
 from supportability.data.dataset import LabeledCases
 from supportability.features.context import ContextEncoder
-from supportability.features.text import TextFeaturizer
 from supportability.models.api import URGENCY_LEVELS
 from supportability.models.heads import Head, HeadsModel, case_text
 from supportability.models.student import StudentSupportModel
 from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
 from supportability.training.neural_config import NeuralConfig
-from supportability.training.trainer import (BINARY_LABELS, CLASS_LABELS, Splits, article_tfidf, calibrate, choose_decision,
-                                             index_articles, split)
+from supportability.training.trainer import (
+    BINARY_LABELS,
+    CLASS_LABELS,
+    Splits,
+    article_tfidf,
+    calibrate,
+    choose_decision,
+    fit_features,
+    index_articles,
+    split,
+)
 
 Progress = Callable[[str], None]
 HEAD_LR_FACTOR = 20  # the teacher's freshly initialised heads learn this much faster than the pretrained encoder
@@ -294,16 +303,9 @@ def _context_tensor(context: ContextEncoder, data: LabeledCases) -> torch.Tensor
 def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsModel | None = None,
                   checkpoint_root: Path, progress: Progress | None = None,
                   splits: Splits | None = None) -> tuple[StudentSupportModel, Splits, list[dict]]:
-    step = progress or (lambda _msg: None)
-    torch.manual_seed(config.seed)
-    splits = splits or split(data, config.split_config())
-    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+    step, splits, train_set, held_out = _start(data, config, progress, splits)
     step("featurising text")
-    tfidf = config.text_weighting == "tfidf"
-    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
-                                normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
-    featurizer.fit(case_text(c) for c in train_set.cases)
-    context = ContextEncoder().fit(train_set.cases)
+    featurizer, context = fit_features(train_set, config)
     x_train, x_held = (featurizer.transform([case_text(c) for c in part.cases]) for part in (train_set, held_out))
     c_train, c_held = _context_tensor(context, train_set), _context_tensor(context, held_out)
     heads = Targets.layout(train_set)
@@ -321,7 +323,8 @@ def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsMod
 
     soft = None
     if teacher is not None:
-        step(f"computing the teacher's soft targets ({teacher.info.version if teacher.info else 'unregistered'})")
+        source = f"version {teacher.info.version}" if teacher.info else "model"
+        step(f"computing the soft targets of the {teacher.kind} {source}")
         soft = soft_targets(teacher, train_set, heads)
     run = Run(net, torch.optim.Adam(net.parameters(), lr=config.learning_rate), None, batches,
               lambda: scores_of(x_held, c_held), targets, held_targets, soft)
@@ -374,10 +377,7 @@ def soft_targets(teacher: HeadsModel, cases: LabeledCases, heads: dict[str, Head
 def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: Path,
                   progress: Progress | None = None,
                   splits: Splits | None = None) -> tuple[TeacherSupportModel, Splits, list[dict]]:
-    step = progress or (lambda _msg: None)
-    torch.manual_seed(config.seed)
-    splits = splits or split(data, config.split_config())
-    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+    step, splits, train_set, held_out = _start(data, config, progress, splits)
     step("loading all-MiniLM-L6-v2")
     pooled, tokenizer_json = load_minilm()
     tokenizer = load_tokenizer(tokenizer_json)
@@ -449,7 +449,8 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
     onnx = export_onnx(pooled)
     hidden = pooled.encoder.config.hidden_size
     weight = net.head.weight.detach().numpy().T.astype(np.float64)
-    model = TeacherSupportModel(encoder=Encoder(onnx, tokenizer_json), encoder_onnx=onnx, context=context,
+    encoder = Encoder(onnx, tokenizer_json, threads=torch.get_num_threads())
+    model = TeacherSupportModel(encoder=encoder, encoder_onnx=onnx, context=context,
                                 w_embedding=weight[:hidden], w_context=weight[hidden:],
                                 bias=net.head.bias.detach().numpy().astype(np.float64), heads=heads)
     if data.articles and "article_ids" in data.labels:
@@ -461,15 +462,24 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
     return model, splits, history
 
 
+def _start(data: LabeledCases, config: NeuralConfig, progress: Progress | None,
+           splits: Splits | None) -> tuple[Progress, Splits, LabeledCases, LabeledCases]:
+    """Seed, split (unless given splits) and return (progress, splits, training cases, held-out cases)."""
+    torch.manual_seed(config.seed)
+    splits = splits or split(data, config.split_config())
+    return progress or (lambda _msg: None), splits, data.subset(splits.train), data.subset(splits.calibration)
+
+
 def _finish(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, config: NeuralConfig,
             step: Progress) -> None:
     """Calibrate, index articles and choose the decision threshold on the exported model's scores."""
     step("calibrating on held-out cases")
-    calibrate(model, held_out, config.seed)
+    scores, _ = model.raw_scores(held_out.cases)  # raw scores do not depend on what is chosen below
+    calibrate(model, held_out, config.seed, scores)
     if data.articles and "article_ids" in data.labels:
         step("indexing articles")
-        index_articles(model, data, held_out, start=max(h.stop for h in model.heads.values()))
-    choose_decision(model, held_out, config.target_precision)
+        index_articles(model, data, held_out, start=max(h.stop for h in model.heads.values()), scores=scores)
+    choose_decision(model, held_out, config.target_precision, scores)
 
 
 def _run_key(kind: str, data: LabeledCases, config: NeuralConfig, teacher: HeadsModel | None) -> str:

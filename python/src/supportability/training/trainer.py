@@ -17,6 +17,7 @@ import copy
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,6 +89,15 @@ class Splits:
 Progress = Callable[[str], None]
 
 
+class TextSettings(Protocol):
+    """What `fit_features` reads: TrainConfig and neural_config.NeuralConfig both have it."""
+
+    text_weighting: str
+    word_ngrams: int
+    char_ngrams: tuple[int, int] | None
+    min_df: int
+
+
 def split(data: LabeledCases, config: TrainConfig) -> Splits:
     n = len(data)
     rng = np.random.default_rng(config.seed)
@@ -111,11 +121,7 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
 
     step("featurising text")
-    tfidf = config.text_weighting == "tfidf"
-    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
-                                normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
-    featurizer.fit(case_text(c) for c in train_set.cases)
-    context = ContextEncoder().fit(train_set.cases)
+    featurizer, context = fit_features(train_set, config)
 
     def features(part: LabeledCases) -> sp.csr_matrix:
         text = featurizer.transform([case_text(c) for c in part.cases])
@@ -223,11 +229,23 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     return model, splits
 
 
-def calibrate(model: HeadsModel, held_out: LabeledCases, seed: int) -> None:
+def fit_features(train_set: LabeledCases, config: TextSettings) -> tuple[TextFeaturizer, ContextEncoder]:
+    """The text featurizer (`config.text_weighting`, n-grams, min_df) and the context encoder, fitted
+    on the training cases."""
+    tfidf = config.text_weighting == "tfidf"
+    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
+                                normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
+    featurizer.fit(case_text(c) for c in train_set.cases)
+    return featurizer, ContextEncoder().fit(train_set.cases)
+
+
+def calibrate(model: HeadsModel, held_out: LabeledCases, seed: int, scores: np.ndarray | None = None) -> None:
     """Choose every head's calibrator on the raw scores of held-out cases (which trained no weights):
     temperature (+ floor) for classes, Platt or isotonic for binary tasks, and a spread scale that
-    makes the p90 of the resolution time cover 90% of held-out cases."""
-    scores, _ = model.raw_scores(held_out.cases)
+    makes the p90 of the resolution time cover 90% of held-out cases. `scores`: the held-out cases'
+    raw scores when already computed."""
+    if scores is None:
+        scores, _ = model.raw_scores(held_out.cases)
     for task, head in model.heads.items():
         s = scores[:, head.start:head.stop]
         if task == "resolution_time":
@@ -247,27 +265,32 @@ def article_tfidf(featurizer: TextFeaturizer, data: LabeledCases) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=0), 1e-12)
 
 
-def index_articles(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, start: int) -> None:
+def index_articles(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, start: int,
+                   scores: np.ndarray | None = None) -> None:
     """Declare the article columns (from `start`, already produced by the model's raw scores) and
     tune the routing term of the article score on held-out MRR."""
     labels = model.heads["routing"].labels if "routing" in model.heads else ()
     queue_index = np.array([labels.index(a.queue) if a.queue in labels else -1 for a in data.articles])
     model.articles = Articles(start, start + len(data.articles), tuple(a.article_id for a in data.articles),
                               tuple(a.title for a in data.articles), queue_index, 0.0)
+    if scores is None:
+        scores, _ = model.raw_scores(held_out.cases)
+    routing = model.probabilities(scores).get("routing")
     best = (-1.0, 0.0)
     for weight in ROUTING_WEIGHTS if labels else (0.0,):
         model.articles.routing_weight = weight
-        ranked = [[a for a, _, _ in r.articles] for r in model.predict(held_out.cases, article_count=10)]
-        _, mrr = ranking_metrics(ranked, list(held_out.labels["article_ids"]), 10)
+        _, mrr = ranking_metrics(model.ranked_article_ids(scores, routing), list(held_out.labels["article_ids"]), 10)
         best = max(best, (mrr, weight))
     model.articles.routing_weight = best[1]
 
 
-def choose_decision(model: HeadsModel, held_out: LabeledCases, target_precision: float) -> None:
+def choose_decision(model: HeadsModel, held_out: LabeledCases, target_precision: float,
+                    scores: np.ndarray | None = None) -> None:
     """The auto-route threshold, from the calibrated routing probabilities of held-out cases."""
     if "routing" not in model.heads:
         return
-    scores, _ = model.raw_scores(held_out.cases)
+    if scores is None:
+        scores, _ = model.raw_scores(held_out.cases)
     routing = model.probabilities(scores)["routing"]
     y_held = _encode(held_out.labels["queue"], model.heads["routing"].labels)
     model.decision_threshold = choose_threshold(routing, y_held, target_precision)
