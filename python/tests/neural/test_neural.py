@@ -167,3 +167,33 @@ def test_train_command_trains_a_student(tmp_path: Path) -> None:
     (version,) = [i.version for i in Registry(tmp_path).list()]
     manifest = json.loads((tmp_path / "versions" / version / "manifest.json").read_text())
     assert manifest["model_format"] == "student-support-model/1"
+
+
+def test_a_student_learns_by_default_from_the_most_accurate_model_on_its_data(registry: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "registry"
+    shutil.copytree(registry, copy)
+    best = max(Registry(copy).list(), key=lambda info: next(
+        v for t, n, v, s in info.metrics if (t, n, s) == ("routing", "top1_accuracy", "")))
+    # --cases 600 --seed 5 regenerates the fixture's data: the same fingerprint
+    result = CliRunner().invoke(cli, ["train", "--model", "student", "--cases", "600", "--seed", "5", "--epochs", "1",
+                                      "--hidden", "8", "--no-promote", "--registry", str(copy)])
+    assert result.exit_code == 0, result.output
+    newest = Registry(copy).list()[0]
+    assert Registry(copy).manifest(newest.version)["training_config"]["teacher_version"] == best.version
+
+
+def test_the_teachers_linear_companion_is_stored_and_read_back(registry: Path, data, tmp_path: Path) -> None:
+    from supportability.registry import DataSummary
+    from supportability.training.trainer import TrainConfig, train
+
+    teacher = Registry(registry).load(_versions(registry)["teacher"])
+    teacher.companion, _ = train(data, TrainConfig(seed=3))
+    teacher.companion_weight = 0.5
+    version = Registry(tmp_path).register(teacher, data=DataSummary("test", len(data), data.fingerprint()))
+    loaded = Registry(tmp_path).load(version)
+    assert loaded.companion_weight == 0.5
+    np.testing.assert_array_equal(loaded.raw_scores(data.cases[:20], now=None)[0],
+                                  teacher.raw_scores(data.cases[:20], now=None)[0])
+    teacher.companion = None
+    assert not np.allclose(loaded.raw_scores(data.cases[:20], now=None)[0],
+                           teacher.raw_scores(data.cases[:20], now=None)[0])

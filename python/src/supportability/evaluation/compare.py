@@ -95,6 +95,7 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             "distilled_from": teacher if kind == "student" else None,
             **measure(model, test.cases, repeat=300 if kind == "teacher" else 2_000, rounds=3),
             **_eager_latency(kind, model, test),
+            **_without_companion(model, test),
         }
         if registry:
             from supportability.registry import DataSummary, Registry
@@ -105,15 +106,29 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
     return results
 
 
+def _routing_accuracy(model: HeadsModel, data: LabeledCases) -> float:
+    scores, _ = model.raw_scores(data.cases)
+    head = model.heads["routing"]
+    predicted = np.array(head.labels)[scores[:, head.start:head.stop].argmax(axis=1)]
+    return float((predicted == data.labels["queue"]).mean())
+
+
 def _best_on_held_out(models: dict[str, HeadsModel], held_out: LabeledCases) -> str | None:
     """The kind whose routing is most accurate on the held-out cases (never the test cases)."""
-    def accuracy(model: HeadsModel) -> float:
-        scores, _ = model.raw_scores(held_out.cases)
-        head = model.heads["routing"]
-        predicted = np.array(head.labels)[scores[:, head.start:head.stop].argmax(axis=1)]
-        return float((predicted == held_out.labels["queue"]).mean())
+    return max(models, key=lambda kind: _routing_accuracy(models[kind], held_out), default=None)
 
-    return max(models, key=lambda kind: accuracy(models[kind]), default=None)
+
+def _without_companion(model: HeadsModel, test: LabeledCases) -> dict:
+    """The teacher's test accuracy from its encoder alone, beside the figure with its companion."""
+    companion = getattr(model, "companion", None)
+    if companion is None:
+        return {}
+    model.companion = None
+    try:
+        return {"companion_weight": model.companion_weight,
+                "top1_accuracy_encoder_only": _routing_accuracy(model, test)}
+    finally:
+        model.companion = companion
 
 
 def _checkpoints(registry: str | None) -> Path:

@@ -55,6 +55,7 @@ from supportability.training.trainer import (
     fit_features,
     index_articles,
     split,
+    train,
 )
 
 Progress = Callable[[str], None]
@@ -453,6 +454,10 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
     model = TeacherSupportModel(encoder=encoder, encoder_onnx=onnx, context=context,
                                 w_embedding=weight[:hidden], w_context=weight[hidden:],
                                 bias=net.head.bias.detach().numpy().astype(np.float64), heads=heads)
+    if config.companion and "routing" in heads:
+        step("training the linear companion")
+        companion, _ = train(data, config.linear_config(), splits=splits)
+        _add_companion(model, companion, held_out, step)
     if data.articles and "article_ids" in data.labels:
         step("embedding the articles")
         vectors = model.encoder([a.text for a in data.articles]).astype(np.float64)
@@ -460,6 +465,32 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
     _finish(model, data, held_out, config, step)
     shutil.rmtree(checkpoint_root / key, ignore_errors=True)
     return model, splits, history
+
+
+COMPANION_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+
+
+def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: LabeledCases,
+                   step: Progress) -> None:
+    """Keep the companion with the weight that gives the lowest held-out routing log loss (0: drop it)."""
+    scores, _ = model.raw_scores(held_out.cases)
+    model.companion = companion
+    second_opinion = model.companion_log_probabilities(held_out.cases)
+    head = model.heads["routing"]
+    index = {label: k for k, label in enumerate(head.labels)}
+    y = np.array([index.get(v, -1) for v in held_out.labels["queue"]])
+    known = y >= 0
+
+    def log_loss(weight: float) -> float:
+        logits = torch.from_numpy(scores[known, head.start:head.stop] + weight * second_opinion[known])
+        return F.cross_entropy(logits, torch.from_numpy(y[known])).item()
+
+    losses = {weight: log_loss(weight) for weight in COMPANION_WEIGHTS}
+    model.companion_weight = min(losses, key=losses.get)
+    if model.companion_weight == 0.0:
+        model.companion = None
+    step("companion weight " + ", ".join(f"{w}: {loss:.4f}" for w, loss in losses.items())
+         + f" -> {model.companion_weight}")
 
 
 def _start(data: LabeledCases, config: NeuralConfig, progress: Progress | None,

@@ -19,11 +19,12 @@ class NeuralConfig:
     learning_rate: float = 8e-5  # teacher: the encoder's (its heads: 20x); student: Adam's
     weight_decay: float = 0.01
     fine_tune: bool = True  # teacher: train the encoder too (False: frozen embeddings, heads only)
+    companion: bool = True  # teacher: a linear model's second opinion on routing, weighted on held-out cases
     hidden: int = 256  # student: hidden units
     dropout: float = 0.3
     distill_weight: float = 0.5  # student: share of the loss that matches the teacher's soft targets
     distill_temperature: float = 2.0
-    text_weighting: str = "tfidf"  # student: its TF-IDF features, as the linear model's (TrainConfig)
+    text_weighting: str = "tfidf"  # student and the teacher's companion: text features as TrainConfig's
     word_ngrams: int = 3
     char_ngrams: tuple[int, int] | None = (2, 5)
     min_df: int = 2
@@ -34,6 +35,12 @@ class NeuralConfig:
     def split_config(self) -> TrainConfig:
         return TrainConfig(seed=self.seed, test_fraction=self.test_fraction,
                            calibration_fraction=self.calibration_fraction)
+
+    def linear_config(self) -> TrainConfig:
+        """The teacher's companion: a linear model with these text settings and splits."""
+        return TrainConfig(seed=self.seed, text_weighting=self.text_weighting, word_ngrams=self.word_ngrams,
+                           char_ngrams=self.char_ngrams, min_df=self.min_df, target_precision=self.target_precision,
+                           test_fraction=self.test_fraction, calibration_fraction=self.calibration_fraction)
 
     @classmethod
     def for_kind(cls, kind: str, **overrides: object) -> NeuralConfig:
