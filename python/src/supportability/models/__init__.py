@@ -1,4 +1,5 @@
-"""Models: the serving interface (api.py), the linear multi-task model and its calibrators."""
+"""Models: the serving interface (api.py), what every kind shares (heads.py), the kinds (linear, teacher,
+student), their storage (kinds.py) and the calibrators."""
 
 from supportability.models.api import TASKS, Case, CaseResult, ModelInfo, SupportModel
 

@@ -65,7 +65,8 @@ HEAD_LR_FACTOR = 20  # the teacher's freshly initialised heads learn this much f
 # ---- targets: one loss over every labelled task -----------------------------------------------
 @dataclass
 class Targets:
-    """Per task, the label of every case as a tensor (-1 / NaN where unknown), and the heads' layout."""
+    """Per task, the label of every case as a tensor (a class index, -1 if unknown; 0/1; log-hours),
+    and the heads' layout."""
 
     heads: dict[str, Head]
     labels: dict[str, torch.Tensor]
@@ -120,22 +121,22 @@ class Targets:
             s, y = scores[:, head.start:head.stop], self.labels[task][rows]
             if task in CLASS_LABELS:
                 known = y >= 0
-                hard = F.cross_entropy(s[known], y[known]) if known.any() else s.sum() * 0
+                task_loss = F.cross_entropy(s[known], y[known]) if known.any() else s.sum() * 0
                 if soft is not None and task in soft:
                     t = soft[task]
                     distill = F.kl_div(F.log_softmax(s / temperature, 1), F.softmax(t / temperature, 1),
                                        reduction="batchmean") * temperature ** 2
-                    hard = (1 - weight) * hard + weight * distill
+                    task_loss = (1 - weight) * task_loss + weight * distill
             elif task in BINARY_LABELS:
-                hard = F.binary_cross_entropy_with_logits(s[:, 0], y)
+                task_loss = F.binary_cross_entropy_with_logits(s[:, 0], y)
                 if soft is not None and task in soft:
                     distill = F.binary_cross_entropy_with_logits(s[:, 0] / temperature,
                                                                  torch.sigmoid(soft[task][:, 0] / temperature))
-                    hard = (1 - weight) * hard + weight * distill * temperature ** 2
+                    task_loss = (1 - weight) * task_loss + weight * distill * temperature ** 2
             else:  # log-hours ~ N(mu, sigma), sigma floored as when serving (HeadsModel.probabilities)
                 sigma = s[:, 1].clamp(min=0.05)
-                hard = (torch.log(sigma) + 0.5 * ((y - s[:, 0]) / sigma) ** 2).mean()
-            total = total + hard
+                task_loss = (torch.log(sigma) + 0.5 * ((y - s[:, 0]) / sigma) ** 2).mean()
+            total = total + task_loss
         return total
 
 
