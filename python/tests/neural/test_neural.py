@@ -22,6 +22,7 @@ from supportability.testing import ServerProcess, assert_close
 from supportability.training import neural
 from supportability.training.neural_config import NeuralConfig
 from supportability.training.pipeline import train_and_register
+from supportability.v1 import model_service_pb2
 
 TINY_TEACHER = NeuralConfig(max_epochs=3, fine_tune=False, text_weighting="counts", char_ngrams=None)
 TINY_STUDENT = NeuralConfig.for_kind("student", max_epochs=3, hidden=16, text_weighting="counts", char_ngrams=None)
@@ -158,6 +159,8 @@ def test_served_over_grpc_exactly_as_in_process(registry: Path, golden_requests:
                 remote = client.send(request)
                 assert remote.prediction.model_version == versions[kind]
                 assert_close(remote, predictor.predict_case(request))
+            model = client.get_model(versions[kind]).model
+            assert model_service_pb2.ModelKind.Name(model.kind) == f"MODEL_KIND_{kind.upper()}"
 
 
 def test_train_command_trains_a_student(tmp_path: Path) -> None:

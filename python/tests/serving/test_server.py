@@ -141,6 +141,7 @@ def test_models_are_listed_with_metrics_and_labels(client: Client) -> None:
     assert [m.version for m in models if m.state == model_service_pb2.MODEL_STATE_PROMOTED] == [model.version]
     assert model.label_sets and model.label_sets[0].labels
     assert model.offline_metrics
+    assert model.kind == model_service_pb2.MODEL_KIND_LINEAR
     assert _error(lambda: client.get_model("no-such-version")).code == grpc.StatusCode.NOT_FOUND
 
 

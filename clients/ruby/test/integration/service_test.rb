@@ -78,6 +78,7 @@ class ServiceTest < Minitest::Test
     refute_empty models
     promoted = models.find { |m| m.state == :MODEL_STATE_PROMOTED }
     assert promoted
+    assert_equal :MODEL_KIND_LINEAR, promoted.kind # the default model of make run
     assert_equal promoted.version, CLIENT.get_model(version: promoted.version).model.version
     assert_equal promoted.version, CLIENT.predict_case(support_case: Cases.payout).prediction.model_version
   end

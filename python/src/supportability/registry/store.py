@@ -102,6 +102,7 @@ def _info_from_manifest(manifest: dict) -> ModelInfo:
         data_case_count=int(manifest["data"]["case_count"]),
         data_fingerprint=manifest["data"]["fingerprint"],
         metrics=[(m["task"], m["name"], float(m["value"]), m.get("slice", "")) for m in manifest["metrics"]],
+        kind=kinds.kind_of(manifest.get("model_format", "linear")),
     )
 
 

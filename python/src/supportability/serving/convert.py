@@ -119,6 +119,7 @@ def model_to_proto(info: ModelInfo, *, promoted: bool) -> model_service_pb2.Mode
         name=info.name,
         version=info.version,
         state=model_service_pb2.MODEL_STATE_PROMOTED if promoted else model_service_pb2.MODEL_STATE_AVAILABLE,
+        kind=model_service_pb2.ModelKind.Value(f"MODEL_KIND_{info.kind.upper()}"),
         tasks=[TASKS[t] for t in info.tasks],
         label_sets=[model_service_pb2.LabelSet(task=TASKS[t], labels=labels) for t, labels in info.label_sets.items()],
         training_data=model_service_pb2.TrainingDataSummary(

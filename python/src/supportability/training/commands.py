@@ -32,6 +32,10 @@ class _Steps:
         if self.bar.n < self.bar.total:
             self.bar.update(1)
 
+    def done(self) -> None:
+        """Fill the bar: some runs take fewer steps than planned (early stopping)."""
+        self.bar.update(self.bar.total - self.bar.n)
+
     def close(self) -> None:
         self.bar.close()
 
@@ -168,6 +172,7 @@ def train(data_path: str | None, columns: tuple[str, ...], defaults: tuple[str, 
     try:
         version = train_and_register(dataset, registry_path, config=config, promote=promote, progress=steps,
                                      kind=kind, neural=neural, teacher_version=teacher_version)
+        steps.done()
     finally:
         steps.close()
     _summary(registry_path, version)
@@ -282,8 +287,8 @@ def list_command(registry_path: str) -> None:
         click.echo(f"no model versions in {registry_path}")
     for info in infos:
         top1 = next((v for t, n, v, s in info.metrics if (t, n, s) == ("routing", "top1_accuracy", "")), None)
-        click.echo(f"{'*' if info.version == promoted else ' '} {info.version}  {info.created_time:%Y-%m-%d %H:%M}  "
-                   f"{info.data_case_count:>7} cases  routing top-1 "
+        click.echo(f"{'*' if info.version == promoted else ' '} {info.version}  {info.kind:8} "
+                   f"{info.created_time:%Y-%m-%d %H:%M}  {info.data_case_count:>7} cases  routing top-1 "
                    f"{'-' if top1 is None else f'{top1:.3f}'}  {','.join(info.tasks)}")
 
 
@@ -365,7 +370,7 @@ def _summary(registry_path: str, version: str) -> None:
     from supportability.registry import Registry
 
     info = Registry(registry_path).info(version)
-    click.echo(f"version {version} ({', '.join(info.tasks)})")
+    click.echo(f"version {version}: {info.kind} model ({', '.join(info.tasks)})")
     for task, name, value, slice_ in info.metrics:
         if not slice_ and name in _HEADLINE:
             click.echo(f"  {task:16} {name:28} {value:.4f}")

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from supportability.v1 import prediction_pb2 as supportability_dot_v1_dot_prediction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%supportability/v1/model_service.proto\x12\x11supportability.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"supportability/v1/prediction.proto\"A\n\x08LabelSet\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06labels\x18\x02 \x03(\t\"N\n\x13TrainingDataSummary\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x12\n\ncase_count\x18\x02 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"[\n\x06Metric\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\r\n\x05slice\x18\x04 \x01(\t\"\xd1\x02\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.supportability.v1.ModelState\x12&\n\x05tasks\x18\x04 \x03(\x0e\x32\x17.supportability.v1.Task\x12/\n\nlabel_sets\x18\x05 \x03(\x0b\x32\x1b.supportability.v1.LabelSet\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\rtraining_data\x18\x07 \x01(\x0b\x32&.supportability.v1.TrainingDataSummary\x12\x32\n\x0foffline_metrics\x18\x08 \x03(\x0b\x32\x19.supportability.v1.Metric\":\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.supportability.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\";\n\x10GetModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.supportability.v1.Model*^\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15MODEL_STATE_AVAILABLE\x10\x01\x12\x18\n\x14MODEL_STATE_PROMOTED\x10\x02\x32\xbe\x01\n\x0cModelService\x12Y\n\nListModels\x12$.supportability.v1.ListModelsRequest\x1a%.supportability.v1.ListModelsResponse\x12S\n\x08GetModel\x12\".supportability.v1.GetModelRequest\x1a#.supportability.v1.GetModelResponseBA\n\x15\x64\x65v.supportability.v1B\x11ModelServiceProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%supportability/v1/model_service.proto\x12\x11supportability.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"supportability/v1/prediction.proto\"A\n\x08LabelSet\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06labels\x18\x02 \x03(\t\"N\n\x13TrainingDataSummary\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x12\n\ncase_count\x18\x02 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"[\n\x06Metric\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\r\n\x05slice\x18\x04 \x01(\t\"\xfd\x02\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.supportability.v1.ModelState\x12&\n\x05tasks\x18\x04 \x03(\x0e\x32\x17.supportability.v1.Task\x12/\n\nlabel_sets\x18\x05 \x03(\x0b\x32\x1b.supportability.v1.LabelSet\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\rtraining_data\x18\x07 \x01(\x0b\x32&.supportability.v1.TrainingDataSummary\x12\x32\n\x0foffline_metrics\x18\x08 \x03(\x0b\x32\x19.supportability.v1.Metric\x12*\n\x04kind\x18\t \x01(\x0e\x32\x1c.supportability.v1.ModelKind\":\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.supportability.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\";\n\x10GetModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.supportability.v1.Model*^\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15MODEL_STATE_AVAILABLE\x10\x01\x12\x18\n\x14MODEL_STATE_PROMOTED\x10\x02*n\n\tModelKind\x12\x1a\n\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MODEL_KIND_LINEAR\x10\x01\x12\x16\n\x12MODEL_KIND_TEACHER\x10\x02\x12\x16\n\x12MODEL_KIND_STUDENT\x10\x03\x32\xbe\x01\n\x0cModelService\x12Y\n\nListModels\x12$.supportability.v1.ListModelsRequest\x1a%.supportability.v1.ListModelsResponse\x12S\n\x08GetModel\x12\".supportability.v1.GetModelRequest\x1a#.supportability.v1.GetModelResponseBA\n\x15\x64\x65v.supportability.v1B\x11ModelServiceProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,8 +34,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'supportability.v1.model_ser
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025dev.supportability.v1B\021ModelServiceProtoP\001\352\002\022Supportability::V1'
-  _globals['_MODELSTATE']._serialized_start=955
-  _globals['_MODELSTATE']._serialized_end=1049
+  _globals['_MODELSTATE']._serialized_start=999
+  _globals['_MODELSTATE']._serialized_end=1093
+  _globals['_MODELKIND']._serialized_start=1095
+  _globals['_MODELKIND']._serialized_end=1205
   _globals['_LABELSET']._serialized_start=129
   _globals['_LABELSET']._serialized_end=194
   _globals['_TRAININGDATASUMMARY']._serialized_start=196
@@ -43,15 +45,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_METRIC']._serialized_start=276
   _globals['_METRIC']._serialized_end=367
   _globals['_MODEL']._serialized_start=370
-  _globals['_MODEL']._serialized_end=707
-  _globals['_LISTMODELSREQUEST']._serialized_start=709
-  _globals['_LISTMODELSREQUEST']._serialized_end=767
-  _globals['_LISTMODELSRESPONSE']._serialized_start=769
-  _globals['_LISTMODELSRESPONSE']._serialized_end=856
-  _globals['_GETMODELREQUEST']._serialized_start=858
-  _globals['_GETMODELREQUEST']._serialized_end=892
-  _globals['_GETMODELRESPONSE']._serialized_start=894
-  _globals['_GETMODELRESPONSE']._serialized_end=953
-  _globals['_MODELSERVICE']._serialized_start=1052
-  _globals['_MODELSERVICE']._serialized_end=1242
+  _globals['_MODEL']._serialized_end=751
+  _globals['_LISTMODELSREQUEST']._serialized_start=753
+  _globals['_LISTMODELSREQUEST']._serialized_end=811
+  _globals['_LISTMODELSRESPONSE']._serialized_start=813
+  _globals['_LISTMODELSRESPONSE']._serialized_end=900
+  _globals['_GETMODELREQUEST']._serialized_start=902
+  _globals['_GETMODELREQUEST']._serialized_end=936
+  _globals['_GETMODELRESPONSE']._serialized_start=938
+  _globals['_GETMODELRESPONSE']._serialized_end=997
+  _globals['_MODELSERVICE']._serialized_start=1208
+  _globals['_MODELSERVICE']._serialized_end=1398
 # @@protoc_insertion_point(module_scope)

@@ -16,9 +16,20 @@ class ModelState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MODEL_STATE_UNSPECIFIED: _ClassVar[ModelState]
     MODEL_STATE_AVAILABLE: _ClassVar[ModelState]
     MODEL_STATE_PROMOTED: _ClassVar[ModelState]
+
+class ModelKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MODEL_KIND_UNSPECIFIED: _ClassVar[ModelKind]
+    MODEL_KIND_LINEAR: _ClassVar[ModelKind]
+    MODEL_KIND_TEACHER: _ClassVar[ModelKind]
+    MODEL_KIND_STUDENT: _ClassVar[ModelKind]
 MODEL_STATE_UNSPECIFIED: ModelState
 MODEL_STATE_AVAILABLE: ModelState
 MODEL_STATE_PROMOTED: ModelState
+MODEL_KIND_UNSPECIFIED: ModelKind
+MODEL_KIND_LINEAR: ModelKind
+MODEL_KIND_TEACHER: ModelKind
+MODEL_KIND_STUDENT: ModelKind
 
 class LabelSet(_message.Message):
     __slots__ = ("task", "labels")
@@ -51,7 +62,7 @@ class Metric(_message.Message):
     def __init__(self, task: _Optional[_Union[_prediction_pb2.Task, str]] = ..., name: _Optional[str] = ..., value: _Optional[float] = ..., slice: _Optional[str] = ...) -> None: ...
 
 class Model(_message.Message):
-    __slots__ = ("name", "version", "state", "tasks", "label_sets", "create_time", "training_data", "offline_metrics")
+    __slots__ = ("name", "version", "state", "tasks", "label_sets", "create_time", "training_data", "offline_metrics", "kind")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +71,7 @@ class Model(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TRAINING_DATA_FIELD_NUMBER: _ClassVar[int]
     OFFLINE_METRICS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     state: ModelState
@@ -68,7 +80,8 @@ class Model(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     training_data: TrainingDataSummary
     offline_metrics: _containers.RepeatedCompositeFieldContainer[Metric]
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ModelState, str]] = ..., tasks: _Optional[_Iterable[_Union[_prediction_pb2.Task, str]]] = ..., label_sets: _Optional[_Iterable[_Union[LabelSet, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., training_data: _Optional[_Union[TrainingDataSummary, _Mapping]] = ..., offline_metrics: _Optional[_Iterable[_Union[Metric, _Mapping]]] = ...) -> None: ...
+    kind: ModelKind
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., state: _Optional[_Union[ModelState, str]] = ..., tasks: _Optional[_Iterable[_Union[_prediction_pb2.Task, str]]] = ..., label_sets: _Optional[_Iterable[_Union[LabelSet, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., training_data: _Optional[_Union[TrainingDataSummary, _Mapping]] = ..., offline_metrics: _Optional[_Iterable[_Union[Metric, _Mapping]]] = ..., kind: _Optional[_Union[ModelKind, str]] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

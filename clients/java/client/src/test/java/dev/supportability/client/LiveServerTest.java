@@ -11,6 +11,7 @@ import dev.supportability.v1.BatchPredictCasesResponse;
 import dev.supportability.v1.CasePrediction;
 import dev.supportability.v1.DecisionAction;
 import dev.supportability.v1.Model;
+import dev.supportability.v1.ModelKind;
 import dev.supportability.v1.ModelState;
 import dev.supportability.v1.PredictCaseResponse;
 import dev.supportability.v1.QueueScore;
@@ -156,6 +157,7 @@ class LiveServerTest {
 
     Model promoted = client.getModel("").getModel();
     assertEquals(ModelState.MODEL_STATE_PROMOTED, promoted.getState());
+    assertEquals(ModelKind.MODEL_KIND_LINEAR, promoted.getKind()); // the default model of make run
     assertTrue(models.stream().anyMatch(m -> m.getVersion().equals(promoted.getVersion())));
 
     NotFoundException e =
