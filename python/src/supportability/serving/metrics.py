@@ -30,7 +30,7 @@ class ServerMetrics:
         self._call_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._prediction_children: dict[tuple[str, int], Any] = {}
         self.model_version = Gauge("supportability_model_info", "1 for the model version serving by default.",
-                                   ["version"], registry=self.registry)
+                                   ["version", "kind"], registry=self.registry)
 
     def serve(self, address: str) -> int:
         """Expose /metrics on host:port (port 0 picks one); returns the bound port."""
@@ -57,6 +57,6 @@ class ServerMetrics:
                     queue, prediction_pb2.DecisionAction.Name(action))
             child.inc(n)
 
-    def set_model_version(self, version: str) -> None:
+    def set_model_version(self, version: str, kind: str) -> None:
         self.model_version.clear()
-        self.model_version.labels(version).set(1)
+        self.model_version.labels(version, kind).set(1)

@@ -224,7 +224,7 @@ class SupportabilityServer:
         await loop.run_in_executor(None, self.predictor.reload)
         if self.predictor.model is not None:
             await self._mark_serving()
-            self.metrics.set_model_version(self.predictor.model.info.version)
+            self.metrics.set_model_version(self.predictor.model.info.version, self.predictor.model.info.kind)
         if self.config.reload_interval_seconds > 0:
             self._reloader = loop.create_task(self._watch_registry())
         bound = f"{self.config.address.rsplit(':', 1)[0]}:{self.port}"
@@ -239,7 +239,7 @@ class SupportabilityServer:
 
     def _on_model_change(self, model: Any) -> None:
         """Runs on the event loop after a reload thread swapped the model in."""
-        self.metrics.set_model_version(model.info.version)
+        self.metrics.set_model_version(model.info.version, model.info.kind)
         asyncio.get_running_loop().create_task(self._mark_serving())
 
     async def _mark_serving(self) -> None:
