@@ -100,3 +100,22 @@ def test_arrays_are_not_pickles(registry, small_model):
     version = registry.register(small_model[0], data=DATA)
     with np.load(registry.versions_dir / version / "arrays.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
+
+
+def test_an_unknown_model_kind_or_an_artifact_outside_the_version_is_refused(registry, small_model):
+    import hashlib
+
+    version = registry.register(small_model[0], data=DATA)
+    directory = registry.versions_dir / version
+    state = json.loads((directory / "model.json").read_text())
+    state["format"] = "quantum-support-model/1"
+    (directory / "model.json").write_text(json.dumps(state))
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["artifacts"]["model.json"]["sha256"] = hashlib.sha256((directory / "model.json").read_bytes()).hexdigest()
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="unknown model kind 'quantum'"):
+        registry.load(version)
+    manifest["artifacts"]["../../promoted.json"] = {"sha256": "0" * 64}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="promoted.json is missing"):
+        registry.load(version)

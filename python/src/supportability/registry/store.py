@@ -115,7 +115,7 @@ class Registry:
     # ---- reading ----------------------------------------------------------------------------
     def manifest(self, version: str) -> dict:
         path = self.versions_dir / version / "manifest.json"
-        if not _safe_version(version) or not path.is_file():
+        if not _safe_name(version) or not path.is_file():
             raise ModelNotFoundError(f"model version {version!r} not found in registry {self.path}")
         try:
             return json.loads(path.read_text())
@@ -165,7 +165,7 @@ class Registry:
         for name in sorted({*REQUIRED_ARTIFACTS, *artifacts}):
             expected = artifacts.get(name, {}).get("sha256")
             path = directory / name
-            if expected is None or not _safe_version(name) or not path.is_file():
+            if expected is None or not _safe_name(name) or not path.is_file():
                 raise ArtifactError(f"model version {version}: artifact {name} is missing")
             actual = _sha256(path)
             if actual != expected:
@@ -264,6 +264,6 @@ class Registry:
         return previous
 
 
-def _safe_version(version: str) -> bool:
+def _safe_name(name: str) -> bool:
     """Version and artifact names are file names: no separators, no hidden or parent entries."""
-    return bool(version) and "/" not in version and "\\" not in version and not version.startswith(".")
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
