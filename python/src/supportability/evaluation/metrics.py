@@ -119,4 +119,3 @@ def ranking_metrics(ranked: list[list[str]], relevant: list[tuple[str, ...]], k:
     if not recalls:
         return float("nan"), float("nan")
     return float(np.mean(recalls)), float(np.mean(reciprocal))
-

@@ -76,6 +76,10 @@ class HeadsModel:
         """(one row of scores per case, whatever `explain` needs from the same forward pass)."""
         raise NotImplementedError
 
+    def feature_schema(self) -> dict:
+        """What the model reads, for the registry manifest."""
+        raise NotImplementedError
+
     def explain(self, i: int, scores: np.ndarray, state: Any, result: CaseResult) -> Explanations:
         """Per task, the input features that moved case i's prediction most. Default: none."""
         return []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 
@@ -37,8 +36,7 @@ def kind_of(format_name: str) -> str:
 
 
 def dump(model: HeadsModel) -> tuple[dict, dict[str, np.ndarray], dict[str, bytes]]:
-    state, arrays, files = _module(model.kind).dump_model(model)
-    return state, arrays, files
+    return _module(model.kind).dump_model(model)
 
 
 def load(state: dict, arrays: dict[str, np.ndarray], files: dict[str, Path]) -> HeadsModel:
@@ -46,7 +44,3 @@ def load(state: dict, arrays: dict[str, np.ndarray], files: dict[str, Path]) -> 
     if state.get("format") != module.FORMAT:
         raise ValueError(f"unsupported model format {state.get('format')!r}; this code reads {module.FORMAT!r}")
     return module.load_model(state, arrays, files)
-
-
-def feature_schema(model: Any) -> dict:
-    return model.feature_schema() if hasattr(model, "feature_schema") else {}

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import log_softmax
 
 from supportability.features.context import ContextEncoder
 from supportability.features.storage import dump_context, load_context
@@ -63,12 +64,13 @@ class Encoder:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
                                                     providers=["CPUExecutionProvider"])
+        self.width = self.session.get_outputs()[0].shape[-1]  # the embedding's size
         self.tokenizer_json = tokenizer_json
         self.tokenizer = load_tokenizer(tokenizer_json)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(list(texts))
-        out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1]), dtype=np.float32)
+        out = np.zeros((len(texts), self.width), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda k: len(encodings[k].ids))
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
@@ -127,9 +129,7 @@ class TeacherSupportModel(HeadsModel):
         (the companion is trained on the same labels)."""
         scores, _ = self.companion.raw_scores(cases, now)
         head = self.companion.heads["routing"]
-        logits = scores[:, head.start:head.stop]
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return log_softmax(scores[:, head.start:head.stop], axis=1)
 
 
 def dump_model(model: TeacherSupportModel) -> tuple[dict, dict[str, np.ndarray], dict[str, bytes]]:

@@ -209,7 +209,7 @@ class Registry:
                 "tasks": list(model.tasks),
                 "label_sets": {h.task: list(h.labels) for h in model.heads.values()
                                if h.task in ("routing", "urgency")},
-                "feature_schema": kinds.feature_schema(model),
+                "feature_schema": model.feature_schema(),
                 "decision": {"threshold": model.decision_threshold,
                              "target_precision": model.decision_target_precision},
                 "training_config": training_config or {},
