@@ -17,12 +17,20 @@ module Supportability
   # extra gRPC metadata). A request without a request_id gets a fresh UUID. Failures raise a
   # Supportability::Error subclass (see errors.rb).
   class Client
+    # "<service>/<Method>" of each stub method, e.g. :predict_case => "supportability.v1.PredictionService/PredictCase".
+    RPC_NAMES = [V1::PredictionService::Service, V1::ModelService::Service].each_with_object({}) do |service, names|
+      service.rpc_descs.each_key do |name|
+        names[GRPC::GenericService.underscore(name.to_s).to_sym] = "#{service.service_name}/#{name}"
+      end
+    end.freeze
+
     attr_reader :config
 
     def initialize(config = Supportability.configuration, **settings)
       @config = config.with(**settings)
       @connection = Connection.new(@config)
       @instrumentation = Instrumentation.new(@config)
+      @auth_metadata = (@config.token ? { "authorization" => "Bearer #{@config.token}" } : {}).freeze
     end
 
     # PredictCase. Returns a V1::PredictCaseResponse.
@@ -47,8 +55,7 @@ module Supportability
       return enum_for(:stream_predict_cases, requests, deadline: deadline, metadata: metadata) unless block
 
       messages = requests.lazy.map { |r| Requests.build(V1::StreamPredictCasesRequest, r, {}) }
-      @instrumentation.call(:stream_predict, rpc: rpc_name(:prediction, :stream_predict_cases),
-                                             request_id: nil) do |payload|
+      @instrumentation.call(:stream_predict, rpc: RPC_NAMES.fetch(:stream_predict_cases), request_id: nil) do |payload|
         payload[:count] = 0
         call = @connection.stub(:prediction).stream_predict_cases(
           messages, deadline: deadline_at(deadline || @config.stream_deadline), metadata: call_metadata(metadata),
@@ -88,7 +95,7 @@ module Supportability
     private
 
     def unary(event, service, method, request, request_id, deadline, metadata)
-      @instrumentation.call(event, rpc: rpc_name(service, method), request_id: request_id) do
+      @instrumentation.call(event, rpc: RPC_NAMES.fetch(method), request_id: request_id) do
         with_errors(request_id) do
           @connection.stub(service).public_send(method, request, deadline: deadline_at(deadline || @config.deadline),
                                                                  metadata: call_metadata(metadata))
@@ -106,15 +113,9 @@ module Supportability
       Time.now + seconds
     end
 
+    # A new Hash each call: gRPC and interceptors may add to it.
     def call_metadata(extra)
-      metadata = {}
-      metadata["authorization"] = "Bearer #{@config.token}" if @config.token
-      extra ? metadata.merge(extra.transform_keys(&:to_s)) : metadata
-    end
-
-    def rpc_name(service, method)
-      stub_service = service == :prediction ? V1::PredictionService::Service : V1::ModelService::Service
-      "#{stub_service.service_name}/#{method.to_s.split('_').map(&:capitalize).join}"
+      extra ? @auth_metadata.merge(extra.transform_keys(&:to_s)) : @auth_metadata.dup
     end
   end
 end

@@ -5,10 +5,13 @@ module Supportability
   # calls (keyed by Process.pid), because gRPC channels don't survive fork. Thread-safe: the
   # stubs of a channel are shared by every thread of the process.
   class Connection
+    STUB_CLASSES = { prediction: V1::PredictionService::Stub, model: V1::ModelService::Stub }.freeze
+
     def initialize(config)
       @config = config
       @mutex = Mutex.new
       @pid = nil
+      @channel = nil
       @stubs = nil
     end
 
@@ -40,10 +43,7 @@ module Supportability
       ForkSafety.creating_grpc_objects do
         credentials = @config.grpc_credentials
         @channel = GRPC::Core::Channel.new(@config.target, @config.grpc_channel_args, credentials)
-        {
-          prediction: V1::PredictionService::Stub.new(@config.target, credentials, channel_override: @channel),
-          model: V1::ModelService::Stub.new(@config.target, credentials, channel_override: @channel)
-        }
+        STUB_CLASSES.transform_values { |stub| stub.new(@config.target, credentials, channel_override: @channel) }
       end
     end
   end

@@ -3,6 +3,7 @@
 require "grpc"
 require "google/rpc/status_pb"
 require "google/rpc/error_details_pb"
+require "google/protobuf/well_known_types"
 
 module Supportability
   # Every error the gem raises. Errors from the service carry the gRPC status `code` (an Integer,
@@ -175,8 +176,7 @@ module Supportability
       elsif (bad_request = any.unpack(Google::Rpc::BadRequest))
         @field_violations += bad_request.field_violations.map { |v| FieldViolation.new(v.field, v.description) }
       elsif (retry_info = any.unpack(Google::Rpc::RetryInfo))
-        delay = retry_info.retry_delay
-        @retry_delay = delay.seconds + (delay.nanos / 1e9) if delay
+        @retry_delay = retry_info.retry_delay&.to_f
       end
     end
   end

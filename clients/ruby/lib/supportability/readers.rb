@@ -35,15 +35,11 @@ module Supportability
       end
     end
 
-    # Supportability::V1::PredictCaseResponse: the CasePrediction readers, on its prediction.
+    # Supportability::V1::PredictCaseResponse: the CasePrediction readers (and its decision), on its prediction.
     module PredictCaseResponse
       %i[top_queue top_queue_probability auto_route? escalation_probability csat_risk_probability
-         urgency_level].each do |reader|
+         urgency_level decision].each do |reader|
         define_method(reader) { prediction&.public_send(reader) }
-      end
-
-      def decision
-        prediction&.decision
       end
     end
 
