@@ -30,15 +30,11 @@ final class Errors {
     if (failure instanceof SupportabilityException mapped) {
       return mapped;
     }
-    Status status = Status.fromThrowable(failure);
-    com.google.rpc.Status rich = StatusProto.fromThrowable(failure);
-    if (rich == null) {
-      rich =
-          com.google.rpc.Status.newBuilder()
-              .setCode(status.getCode().value())
-              .setMessage(status.getDescription() == null ? "" : status.getDescription())
-              .build();
-    }
+    // The status-details trailer when there is one, else the bare code and description (UNKNOWN
+    // for a failure that is not a gRPC one).
+    com.google.rpc.Status rich =
+        StatusProto.fromStatusAndTrailers(
+            Status.fromThrowable(failure), Status.trailersFromThrowable(failure));
     return fromStatus(rich, sentRequestId, failure);
   }
 

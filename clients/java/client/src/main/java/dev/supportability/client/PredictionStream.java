@@ -153,24 +153,25 @@ public final class PredictionStream implements AutoCloseable {
     public void onClose(Status status, Metadata trailers) {
       SupportabilityException failure =
           status.isOk() ? null : Errors.fromThrowable(status.asRuntimeException(trailers), "");
+      SupportabilityException endedBy =
+          failure != null
+              ? failure
+              : Errors.fromStatus(
+                  com.google.rpc.Status.newBuilder()
+                      .setCode(Status.Code.CANCELLED.value())
+                      .setMessage("the prediction stream has ended")
+                      .build(),
+                  "",
+                  null);
       List<Pending> unanswered;
       synchronized (lock) {
-        ended =
-            failure != null
-                ? failure
-                : Errors.fromStatus(
-                    com.google.rpc.Status.newBuilder()
-                        .setCode(Status.Code.CANCELLED.value())
-                        .setMessage("the prediction stream has ended")
-                        .build(),
-                    "",
-                    null);
+        ended = endedBy;
         unanswered = new ArrayList<>(pending);
         pending.clear();
       }
       for (Pending p : unanswered) {
         inFlight.release();
-        p.future().completeExceptionally(failure != null ? failure : ended);
+        p.future().completeExceptionally(endedBy);
       }
       if (failure != null) {
         done.completeExceptionally(failure);

@@ -78,6 +78,15 @@ public final class RequestOptions {
     return Optional.ofNullable(requestId);
   }
 
+  /** Checks a deadline setting, also for {@link SupportabilityClient.Builder}. */
+  static Duration positive(Duration duration, String name) {
+    Objects.requireNonNull(duration, name);
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + duration);
+    }
+    return duration;
+  }
+
   /** Builds {@link RequestOptions}. */
   public static final class Builder {
     private Duration deadline;
@@ -93,11 +102,7 @@ public final class RequestOptions {
      * @return this builder
      */
     public Builder deadline(Duration deadline) {
-      Objects.requireNonNull(deadline, "deadline");
-      if (deadline.isNegative() || deadline.isZero()) {
-        throw new IllegalArgumentException("deadline must be positive: " + deadline);
-      }
-      this.deadline = deadline;
+      this.deadline = positive(deadline, "deadline");
       return this;
     }
 

@@ -398,7 +398,7 @@ public final class SupportabilityClient implements AutoCloseable {
   private static String requestId(String fromRequest, RequestOptions options) {
     return options
         .requestId()
-        .orElse(fromRequest.isEmpty() ? UUID.randomUUID().toString() : fromRequest);
+        .orElseGet(() -> fromRequest.isEmpty() ? UUID.randomUUID().toString() : fromRequest);
   }
 
   private CallOptions callOptions(Duration deadline, String requestId, RequestOptions options) {
@@ -617,7 +617,7 @@ public final class SupportabilityClient implements AutoCloseable {
      * @return this builder
      */
     public Builder defaultDeadline(Duration deadline) {
-      this.defaultDeadline = positive(deadline, "defaultDeadline");
+      this.defaultDeadline = RequestOptions.positive(deadline, "defaultDeadline");
       return this;
     }
 
@@ -628,7 +628,7 @@ public final class SupportabilityClient implements AutoCloseable {
      * @return this builder
      */
     public Builder streamDeadline(Duration deadline) {
-      this.streamDeadline = positive(deadline, "streamDeadline");
+      this.streamDeadline = RequestOptions.positive(deadline, "streamDeadline");
       return this;
     }
 
@@ -774,14 +774,6 @@ public final class SupportabilityClient implements AutoCloseable {
         builder.executor(executor);
       }
       return builder;
-    }
-
-    private static Duration positive(Duration duration, String name) {
-      Objects.requireNonNull(duration, name);
-      if (duration.isNegative() || duration.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + duration);
-      }
-      return duration;
     }
   }
 }

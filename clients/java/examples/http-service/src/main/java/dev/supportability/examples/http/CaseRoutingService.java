@@ -52,6 +52,9 @@ public final class CaseRoutingService implements AutoCloseable {
   /** What one HTTP request may spend waiting for its prediction. */
   private static final Duration PREDICTION_DEADLINE = Duration.ofSeconds(2);
 
+  /** Immutable and thread-safe, so one serves every request. */
+  private static final JsonFormat.Parser CASE_PARSER = JsonFormat.parser();
+
   private final SupportabilityClient client;
   private final HttpServer server;
   private final ExecutorService workers = Executors.newFixedThreadPool(8);
@@ -99,7 +102,7 @@ public final class CaseRoutingService implements AutoCloseable {
       try {
         String json = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         SupportCase.Builder builder = SupportCase.newBuilder();
-        JsonFormat.parser().merge(json, builder);
+        CASE_PARSER.merge(json, builder);
         supportCase = builder.build();
       } catch (InvalidProtocolBufferException e) {
         respond(exchange, 400, error("not a support case: " + e.getMessage()));
