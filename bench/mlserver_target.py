@@ -81,8 +81,9 @@ def promoted_training_data(registry: Path) -> tuple[GeneratorConfig, str]:
     A synthetic training set records its settings as its source ("synthetic:n_cases=30000,seed=7,...");
     anything else (no model yet, the user's own data) falls back to the generator's defaults.
     """
-    version = Registry(registry).promoted_version()
-    source = Registry(registry).info(version).data_source if version else ""
+    store = Registry(registry)
+    version = store.promoted_version()
+    source = store.info(version).data_source if version else ""
     if not source.startswith(SYNTHETIC_PREFIX):
         return GeneratorConfig(), f"the generator's defaults (the promoted model's data: {source or 'none'})"
     types = {f.name: f.type for f in dataclasses.fields(GeneratorConfig)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghz import Measurement
+from tools import MLSERVER_VERSION
 
 BARE, SERVICE, BATCH, MLSERVER = "bare", "service", "batch", "mlserver"
 CONCURRENCIES = (1, 8)  # sequential callers, and a busy client's worth
@@ -15,9 +16,9 @@ LABELS = {
     BARE: "bare grpcio, constant reply",
     SERVICE: "service PredictCase",
     BATCH: "service BatchPredictCases x1000",
-    MLSERVER: "MLServer 1.7.1 ModelInfer",
+    MLSERVER: f"MLServer {MLSERVER_VERSION} ModelInfer",
 }
-SERVER_LABELS = {SERVICE: "service", BARE: "bare grpcio server", MLSERVER: "MLServer 1.7.1"}
+SERVER_LABELS = {SERVICE: "service", BARE: "bare grpcio server", MLSERVER: f"MLServer {MLSERVER_VERSION}"}
 MIB = 1024 * 1024
 
 

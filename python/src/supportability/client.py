@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
@@ -29,6 +29,7 @@ from supportability.v1 import (
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
+@functools.cache
 def service_config() -> str:
     """The contract's retry and timeout policy, copied beside the generated code."""
     return resources.files("supportability.v1").joinpath("supportability_grpc_service_config.json").read_text()
@@ -49,7 +50,7 @@ class Client:
                  retries: bool = True, credentials: grpc.ChannelCredentials | None = None) -> None:
         options: list[tuple[str, Any]] = [("grpc.enable_retries", int(retries))]
         if retries:
-            options.append(("grpc.service_config", json.dumps(json.loads(service_config()))))
+            options.append(("grpc.service_config", service_config()))
         self._channel = (grpc.secure_channel(target, credentials, options) if credentials
                          else grpc.insecure_channel(target, options))
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import grpc
-from google.protobuf import any_pb2, duration_pb2
+from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 ERROR_DOMAIN = "supportability.dev"
@@ -58,30 +58,29 @@ class SupportabilityError(Exception):
             delay = duration_pb2.Duration()
             delay.FromNanoseconds(int(self.retry_delay_seconds * 1e9))
             details.append(error_details_pb2.RetryInfo(retry_delay=delay))
-        packed = []
+        status = status_pb2.Status(code=_code_number(self.code), message=self.message)
         for detail in details:
-            wrapper = any_pb2.Any()
-            wrapper.Pack(detail)
-            packed.append(wrapper)
-        return status_pb2.Status(code=_code_number(self.code), message=self.message, details=packed)
+            status.details.add().Pack(detail)
+        return status
 
 
 def _code_number(code: grpc.StatusCode) -> int:
     return code.value[0]  # grpc.StatusCode values are (number, name) pairs
 
 
-def invalid_case(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
+def _invalid(reason: str, what: str, violations: Sequence[FieldViolation], request_id: str) -> SupportabilityError:
     return SupportabilityError(
-        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_CASE",
-        "the case is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
+        grpc.StatusCode.INVALID_ARGUMENT, reason,
+        f"the {what} is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
         violations=violations, request_id=request_id)
+
+
+def invalid_case(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
+    return _invalid("INVALID_CASE", "case", violations, request_id)
 
 
 def invalid_request(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
-    return SupportabilityError(
-        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST",
-        "the request is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
-        violations=violations, request_id=request_id)
+    return _invalid("INVALID_REQUEST", "request", violations, request_id)
 
 
 def model_version_not_found(version: str, *, field_name: str, code: grpc.StatusCode,

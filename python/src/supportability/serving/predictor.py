@@ -99,7 +99,9 @@ class Predictor:
                         version, field_name="model_version", code=grpc.StatusCode.INVALID_ARGUMENT,
                         request_id=request_id) from None
                 # Keep the most recently loaded few; a dict remembers insertion order.
-                self._pinned = {**dict(list(self._pinned.items())[1 - MAX_PINNED_VERSIONS:]), version: model}
+                self._pinned[version] = model
+                if len(self._pinned) > MAX_PINNED_VERSIONS:
+                    del self._pinned[next(iter(self._pinned))]
             return model
 
     # -- predictions ------------------------------------------------------------------------

@@ -22,6 +22,8 @@ import threadpoolctl
 from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+from prometheus_client import Counter
 
 from supportability import errors
 from supportability.serving import tracing
@@ -36,12 +38,13 @@ PREDICTION_SERVICE = prediction_service_pb2.DESCRIPTOR.services_by_name["Predict
 MODEL_SERVICE = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].full_name
 # Open to every caller, as load balancers and grpcurl expect.
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+# The names health checks report on: the server as a whole ("") and each service.
+_HEALTH_SERVICES = ("", PREDICTION_SERVICE, MODEL_SERVICE)
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> None:
-    await context.abort(error.code, error.message,
-                        trailing_metadata=((_STATUS_DETAILS_KEY, error.to_status().SerializeToString()),))
+    status = rpc_status.to_status(error.to_status())  # the details go in grpc-status-details-bin
+    await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
 
 
 def _parse(message_type: type[Message], data: bytes) -> Message:
@@ -57,13 +60,15 @@ class _Shedder:
     """Bounded concurrency: past the limit a call is refused at once with RetryInfo, so
     overload shows up as fast RESOURCE_EXHAUSTED instead of an ever-growing queue."""
 
-    def __init__(self, limit: int, retry_delay_seconds: float) -> None:
+    def __init__(self, limit: int, retry_delay_seconds: float, shed: Counter) -> None:
         self.limit = limit
         self.retry_delay_seconds = retry_delay_seconds
+        self.shed = shed
         self.in_flight = 0
 
     def admit(self) -> None:
         if self.in_flight >= self.limit:
+            self.shed.inc()
             raise errors.overloaded(self.retry_delay_seconds)
         self.in_flight += 1
 
@@ -80,7 +85,7 @@ class SupportabilityServer:
         self.health = health.aio.HealthServicer()
         self.metrics = ServerMetrics()
         self.metrics_port: int | None = None
-        self._shedder = _Shedder(config.max_concurrent_calls, config.shed_retry_delay_seconds)
+        self._shedder = _Shedder(config.max_concurrent_calls, config.shed_retry_delay_seconds, self.metrics.load_shed)
         self._server: grpc.aio.Server | None = None
         self._reloader: asyncio.Task[None] | None = None
         self.port: int | None = None
@@ -102,8 +107,6 @@ class SupportabilityServer:
                 return response.SerializeToString()
             except errors.SupportabilityError as exc:
                 code, request_id, reason = exc.code, exc.request_id, exc.reason
-                if exc.reason == "OVERLOADED":
-                    self.metrics.load_shed.inc()
                 await _abort(context, exc)
             except asyncio.CancelledError:  # the caller's deadline passed or it cancelled; grpc answered
                 remaining = context.time_remaining()
@@ -202,7 +205,8 @@ class SupportabilityServer:
         interceptors: list[grpc.aio.ServerInterceptor] = []
         if self.config.tracing:
             interceptors.append(tracing.server_interceptor(self.config.tracing))
-        if tokens := self.config.bearer_tokens():
+        tokens = self.config.bearer_tokens()  # reads token_file: once
+        if tokens:
             interceptors.append(_BearerTokenInterceptor(tokens))
         self._server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
         self._server.add_generic_rpc_handlers(self._handlers())
@@ -214,17 +218,17 @@ class SupportabilityServer:
             self.port = self._server.add_secure_port(self.config.address, credentials)
         else:
             self.port = self._server.add_insecure_port(self.config.address)
-        for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):
-            await self.health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         await self._server.start()
         if self.config.metrics_address:
             self.metrics_port = self.metrics.serve(self.config.metrics_address)
         loop = asyncio.get_running_loop()
-        self.predictor.on_model_change(lambda model: loop.call_soon_threadsafe(self._on_model_change, model))
         await loop.run_in_executor(None, self.predictor.reload)
-        if self.predictor.model is not None:
-            await self._mark_serving()
+        if self.predictor.model is not None:  # loaded just now, or before the server was made
+            await self._set_health(health_pb2.HealthCheckResponse.SERVING)
             self.metrics.set_model_version(self.predictor.model.info.version, self.predictor.model.info.kind)
+        # Later swaps (hot reload, from executor threads) are reported back on the event loop.
+        self.predictor.on_model_change(lambda model: loop.call_soon_threadsafe(self._on_model_change, model))
         if self.config.reload_interval_seconds > 0:
             self._reloader = loop.create_task(self._watch_registry())
         bound = f"{self.config.address.rsplit(':', 1)[0]}:{self.port}"
@@ -234,17 +238,17 @@ class SupportabilityServer:
             os.replace(tmp, self.config.ready_file)  # readers never see a half-written file
         log.info("serving", extra={"address": bound,
                                    "metrics_port": self.metrics_port, "tls": bool(credentials),
-                                   "auth": bool(self.config.bearer_tokens()), "tracing": self.config.tracing})
+                                   "auth": bool(tokens), "tracing": self.config.tracing})
         return self.port
 
     def _on_model_change(self, model: Any) -> None:
         """Runs on the event loop after a reload thread swapped the model in."""
         self.metrics.set_model_version(model.info.version, model.info.kind)
-        asyncio.get_running_loop().create_task(self._mark_serving())
+        asyncio.get_running_loop().create_task(self._set_health(health_pb2.HealthCheckResponse.SERVING))
 
-    async def _mark_serving(self) -> None:
-        for service in ("", PREDICTION_SERVICE, MODEL_SERVICE):
-            await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
+    async def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus) -> None:
+        for service in _HEALTH_SERVICES:
+            await self.health.set(service, status)
 
     async def _watch_registry(self) -> None:
         """Hot reload: a newly promoted version is loaded beside the old one, then swapped in."""
@@ -275,13 +279,14 @@ class _BearerTokenInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, tokens: list[str]) -> None:
         self._tokens = [t.encode() for t in tokens]
+        self._reject_unary, self._reject_stream = _rejecting_handlers()
 
     async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
                                 details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
-        if details.method.startswith(_OPEN_SERVICES) or self._authorized(details.invocation_metadata):
-            return await continuation(details)
         handler = await continuation(details)
-        return _reject(handler)
+        if details.method.startswith(_OPEN_SERVICES) or self._authorized(details.invocation_metadata):
+            return handler
+        return self._reject_stream if handler is not None and handler.request_streaming else self._reject_unary
 
     def _authorized(self, metadata: Any) -> bool:
         header = next((v for k, v in metadata or () if k == "authorization"), "")
@@ -294,7 +299,8 @@ class _BearerTokenInterceptor(grpc.aio.ServerInterceptor):
         return scheme.lower() == "bearer" and matched
 
 
-def _reject(handler: grpc.RpcMethodHandler | None) -> grpc.RpcMethodHandler:
+def _rejecting_handlers() -> tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]:
+    """Handlers, unary and streaming, that fail every call with UNAUTHENTICATED."""
     error = errors.unauthenticated()
 
     async def unary(_request: Any, context: grpc.aio.ServicerContext) -> None:
@@ -304,9 +310,7 @@ def _reject(handler: grpc.RpcMethodHandler | None) -> grpc.RpcMethodHandler:
         await _abort(context, error)
         yield b""  # unreachable: makes this an async generator, as stream handlers must be
 
-    if handler is not None and handler.request_streaming:
-        return grpc.stream_stream_rpc_method_handler(streaming)
-    return grpc.unary_unary_rpc_method_handler(unary)
+    return grpc.unary_unary_rpc_method_handler(unary), grpc.stream_stream_rpc_method_handler(streaming)
 
 
 async def serve(config: ServerConfig) -> None:
