@@ -91,8 +91,8 @@ test-cross-language: setup model $(JAVA_CLASSPATH) ## the golden vectors through
 
 bench: setup model $(JAVA_CLASSPATH) ## throughput and latency side by side with a bare gRPC server and MLServer
 	$(PY) bench/run.py
-	$(PY) -m supportability.evaluation.latency --registry $(REGISTRY)
-	$(PY) -m supportability.evaluation.compare --out .cache/bench/models.json  # linear, teacher, student; BANKING77 skipped where absent
+	$(PY) -m supportability.benchmarks.latency --registry $(REGISTRY)
+	$(PY) -m supportability.benchmarks.compare --out .cache/bench/models.json  # linear, teacher, student; BANKING77 skipped where absent
 
 clean: ## remove build output (keeps the venv and the registry)
 	rm -rf clients/java/target .cache/stamps

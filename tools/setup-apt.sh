@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
   ruby ruby-grpc ruby-google-protobuf ruby-googleapis-common-protos-types  # Ruby client runtime
-  rake ruby-minitest                                                     # Ruby tests
+  rake ruby-minitest rubocop                                             # Ruby tests and lint
   ruby-rails puma ruby-sidekiq redis-server                              # Rails example app under Puma and Sidekiq
   protobuf-compiler-grpc                                                 # grpc_ruby_plugin
   openssl                                                                # test certificates
+  postgresql                                                             # the online store's second backend (tests start their own)
 )
 
 missing=()

@@ -18,7 +18,7 @@ _EXPORTS = {
     "SupportabilityError": "supportability.errors",
     "FieldViolation": "supportability.errors",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605 -- built from _EXPORTS so the two never disagree
 
 
 def __getattr__(name: str) -> Any:

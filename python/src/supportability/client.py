@@ -1,7 +1,7 @@
 """A thin Python client for the service: one long-lived object per process, thread-safe.
 
-    with Client("127.0.0.1:50051") as client:
-        prediction = client.predict_case(SupportCase(subject="Payout missing", channel=CHANNEL_EMAIL))
+with Client("127.0.0.1:50051") as client:
+    prediction = client.predict_case(SupportCase(subject="Payout missing", channel=CHANNEL_EMAIL))
 """
 
 from __future__ import annotations
@@ -46,13 +46,21 @@ class Client:
         credentials: channel credentials for TLS / mutual TLS; None means plaintext.
     """
 
-    def __init__(self, target: str, *, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_SECONDS,
-                 retries: bool = True, credentials: grpc.ChannelCredentials | None = None) -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        retries: bool = True,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         options: list[tuple[str, Any]] = [("grpc.enable_retries", int(retries))]
         if retries:
             options.append(("grpc.service_config", service_config()))
-        self._channel = (grpc.secure_channel(target, credentials, options) if credentials
-                         else grpc.insecure_channel(target, options))
+        self._channel = (
+            grpc.secure_channel(target, credentials, options) if credentials else grpc.insecure_channel(target, options)
+        )
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
         predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
@@ -69,36 +77,57 @@ class Client:
     def close(self) -> None:
         self._channel.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def predict_case(self, support_case: support_case_pb2.SupportCase, *, model_version: str = "",
-                     options: prediction_pb2.PredictionOptions | None = None, request_id: str | None = None,
-                     timeout: float | None = None) -> prediction_service_pb2.PredictCaseResponse:
+    def predict_case(
+        self,
+        support_case: support_case_pb2.SupportCase,
+        *,
+        model_version: str = "",
+        options: prediction_pb2.PredictionOptions | None = None,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> prediction_service_pb2.PredictCaseResponse:
         request = prediction_service_pb2.PredictCaseRequest(
-            support_case=support_case, model_version=model_version, options=options,
-            request_id=request_id or str(uuid.uuid4()))
+            support_case=support_case,
+            model_version=model_version,
+            options=options,
+            request_id=request_id or str(uuid.uuid4()),
+        )
         return self.send(request, timeout=timeout)
 
-    def batch_predict_cases(self, support_cases: Sequence[support_case_pb2.SupportCase], *, model_version: str = "",
-                            options: prediction_pb2.PredictionOptions | None = None, request_id: str | None = None,
-                            timeout: float | None = None) -> prediction_service_pb2.BatchPredictCasesResponse:
+    def batch_predict_cases(
+        self,
+        support_cases: Sequence[support_case_pb2.SupportCase],
+        *,
+        model_version: str = "",
+        options: prediction_pb2.PredictionOptions | None = None,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> prediction_service_pb2.BatchPredictCasesResponse:
         request = prediction_service_pb2.BatchPredictCasesRequest(
-            support_cases=support_cases, model_version=model_version, options=options,
-            request_id=request_id or str(uuid.uuid4()))
+            support_cases=support_cases,
+            model_version=model_version,
+            options=options,
+            request_id=request_id or str(uuid.uuid4()),
+        )
         return self.send(request, timeout=timeout)
 
-    def stream_predict_cases(self, requests: Iterable[prediction_service_pb2.StreamPredictCasesRequest], *,
-                             timeout: float | None = None) -> Iterator[prediction_service_pb2.StreamPredictCasesResponse]:
+    def stream_predict_cases(
+        self, requests: Iterable[prediction_service_pb2.StreamPredictCasesRequest], *, timeout: float | None = None
+    ) -> Iterator[prediction_service_pb2.StreamPredictCasesResponse]:
         """One response per request, in order; a bad case is an error in its own response."""
+
         def with_ids() -> Iterator[prediction_service_pb2.StreamPredictCasesRequest]:
             for r in requests:
                 if not r.request_id:
                     r.request_id = str(uuid.uuid4())
                 yield r
+
         try:
             yield from self._stream(with_ids(), timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
@@ -136,6 +165,12 @@ def error_from_rpc(exc: grpc.RpcError, request_id: str = "") -> SupportabilityEr
             info_retry = error_details_pb2.RetryInfo()
             detail.Unpack(info_retry)
             retry_delay = info_retry.retry_delay.ToTimedelta().total_seconds()
-    return SupportabilityError(exc.code(), reason, exc.details() or "", violations=violations,
-                               retry_delay_seconds=retry_delay,
-                               request_id=metadata.pop("request_id", request_id), metadata=metadata)
+    return SupportabilityError(
+        exc.code(),
+        reason,
+        exc.details() or "",
+        violations=violations,
+        retry_delay_seconds=retry_delay,
+        request_id=metadata.pop("request_id", request_id),
+        metadata=metadata,
+    )

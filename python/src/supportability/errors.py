@@ -45,15 +45,22 @@ class SupportabilityError(Exception):
 
     def to_status(self) -> status_pb2.Status:
         """The `google.rpc.Status` sent in the `grpc-status-details-bin` trailer."""
-        details = [error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=ERROR_DOMAIN,
-            metadata={**self.metadata, **({"request_id": self.request_id} if self.request_id else {})},
-        )]
+        details = [
+            error_details_pb2.ErrorInfo(
+                reason=self.reason,
+                domain=ERROR_DOMAIN,
+                metadata={**self.metadata, **({"request_id": self.request_id} if self.request_id else {})},
+            )
+        ]
         if self.violations:
-            details.append(error_details_pb2.BadRequest(field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in self.violations
-            ]))
+            details.append(
+                error_details_pb2.BadRequest(
+                    field_violations=[
+                        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                        for v in self.violations
+                    ]
+                )
+            )
         if self.retry_delay_seconds is not None:
             delay = duration_pb2.Duration()
             delay.FromNanoseconds(int(self.retry_delay_seconds * 1e9))
@@ -70,9 +77,12 @@ def _code_number(code: grpc.StatusCode) -> int:
 
 def _invalid(reason: str, what: str, violations: Sequence[FieldViolation], request_id: str) -> SupportabilityError:
     return SupportabilityError(
-        grpc.StatusCode.INVALID_ARGUMENT, reason,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        reason,
         f"the {what} is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
-        violations=violations, request_id=request_id)
+        violations=violations,
+        request_id=request_id,
+    )
 
 
 def invalid_case(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
@@ -83,35 +93,49 @@ def invalid_request(violations: Sequence[FieldViolation], request_id: str = "") 
     return _invalid("INVALID_REQUEST", "request", violations, request_id)
 
 
-def model_version_not_found(version: str, *, field_name: str, code: grpc.StatusCode,
-                            request_id: str = "") -> SupportabilityError:
+def model_version_not_found(
+    version: str, *, field_name: str, code: grpc.StatusCode, request_id: str = ""
+) -> SupportabilityError:
     return SupportabilityError(
-        code, "MODEL_VERSION_NOT_FOUND", f"model version {version!r} is not in the registry",
+        code,
+        "MODEL_VERSION_NOT_FOUND",
+        f"model version {version!r} is not in the registry",
         violations=[FieldViolation(field_name, f"unknown model version {version!r}")],
-        request_id=request_id, metadata={"model_version": version})
+        request_id=request_id,
+        metadata={"model_version": version},
+    )
 
 
 def model_not_loaded(request_id: str = "") -> SupportabilityError:
-    return SupportabilityError(grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_LOADED",
-                               "no model version is loaded yet", request_id=request_id)
+    return SupportabilityError(
+        grpc.StatusCode.UNAVAILABLE, "MODEL_NOT_LOADED", "no model version is loaded yet", request_id=request_id
+    )
 
 
 def overloaded(retry_delay_seconds: float, request_id: str = "") -> SupportabilityError:
-    return SupportabilityError(grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED",
-                               "the service is at its concurrency limit; retry later",
-                               retry_delay_seconds=retry_delay_seconds, request_id=request_id)
+    return SupportabilityError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "OVERLOADED",
+        "the service is at its concurrency limit; retry later",
+        retry_delay_seconds=retry_delay_seconds,
+        request_id=request_id,
+    )
 
 
 def deadline_exceeded(request_id: str = "") -> SupportabilityError:
-    return SupportabilityError(grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
-                               "the caller's deadline passed before the work started", request_id=request_id)
+    return SupportabilityError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "DEADLINE_EXCEEDED",
+        "the caller's deadline passed before the work started",
+        request_id=request_id,
+    )
 
 
 def internal() -> SupportabilityError:
-    return SupportabilityError(grpc.StatusCode.INTERNAL, "INTERNAL",
-                               "the service failed unexpectedly; the error is in its log")
+    return SupportabilityError(
+        grpc.StatusCode.INTERNAL, "INTERNAL", "the service failed unexpectedly; the error is in its log"
+    )
 
 
 def unauthenticated() -> SupportabilityError:
-    return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED",
-                               "missing or invalid bearer token")
+    return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED", "missing or invalid bearer token")

@@ -20,8 +20,8 @@ from google.protobuf.message import Message
 class ServerProcess:
     """`python -m supportability serve` on 127.0.0.1:0, for as long as the `with` block.
 
-        with ServerProcess(registry) as server:
-            Client(server.target).predict_case(...)
+    with ServerProcess(registry) as server:
+        Client(server.target).predict_case(...)
     """
 
     def __init__(self, registry: str | os.PathLike[str], *args: str, start_timeout: float = 60.0) -> None:
@@ -33,13 +33,26 @@ class ServerProcess:
         self._dir = tempfile.TemporaryDirectory(prefix="supportability-server-")
         self.log_path = Path(self._dir.name) / "server.log"
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         ready = Path(self._dir.name) / "ready"
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "supportability", "serve", "--address", "127.0.0.1:0",
-             "--registry", self.registry, "--ready-file", str(ready), *self.args],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "supportability",
+                "serve",
+                "--address",
+                "127.0.0.1:0",
+                "--registry",
+                self.registry,
+                "--ready-file",
+                str(ready),
+                *self.args,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + self.start_timeout
         while not ready.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -60,8 +73,9 @@ class ServerProcess:
                 self.process.wait()
         return self.process.returncode if self.process else None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
         self._log.close()
         self._dir.cleanup()
@@ -85,7 +99,7 @@ def assert_close(expected: Any, actual: Any, *, abs_tol: float = 1e-9, where: st
             assert_close(expected[key], actual[key], abs_tol=abs_tol, where=f"{where}.{key}")
     elif isinstance(expected, list) and isinstance(actual, list):
         assert len(expected) == len(actual), f"{where}: {len(expected)} items != {len(actual)}"
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             assert_close(e, a, abs_tol=abs_tol, where=f"{where}[{i}]")
     else:
         assert expected == actual, f"{where}: {expected!r} != {actual!r}"

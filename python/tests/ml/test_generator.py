@@ -9,7 +9,7 @@ import numpy as np
 
 from supportability.data import vocabulary
 from supportability.data.generator import GeneratorConfig, generate, help_centre
-from supportability.models.api import CHANNELS, URGENCY_LEVELS
+from supportability.domain import CHANNELS, URGENCY_LEVELS
 
 CONFIG = GeneratorConfig(n_cases=3_000, seed=5)
 
@@ -83,5 +83,10 @@ def test_drift_moves_the_queue_mix_over_time():
     share = lambda mask: np.mean(data.labels["queue"][mask] == "connected_accounts")  # noqa: E731
     assert share(late) > share(early) + 0.05
     static = generate(replace(CONFIG, n_cases=6_000, drift=0.0))
-    assert abs(np.mean(static.labels["queue"][late] == "connected_accounts")
-               - np.mean(static.labels["queue"][early] == "connected_accounts")) < 0.04
+    assert (
+        abs(
+            np.mean(static.labels["queue"][late] == "connected_accounts")
+            - np.mean(static.labels["queue"][early] == "connected_accounts")
+        )
+        < 0.04
+    )

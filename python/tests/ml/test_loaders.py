@@ -79,7 +79,7 @@ def test_skip_invalid_reports_every_skipped_row(tmp_path):
 
 
 def test_mapping_and_defaults(tmp_path):
-    path = write(tmp_path, "text,category\nI lost my card,lost_card\n\"multi\nline\",card_arrival\n")
+    path = write(tmp_path, 'text,category\nI lost my card,lost_card\n"multi\nline",card_arrival\n')
     data, _ = load_cases(path, columns={"body": "text", "queue": "category"}, defaults={"channel": "web_form"})
     assert [c.body for c in data.cases] == ["I lost my card", "multi\nline"]
     assert list(data.labels["queue"]) == ["lost_card", "card_arrival"]
@@ -91,7 +91,9 @@ def test_mapping_and_defaults(tmp_path):
 
 
 def test_contract_style_enum_names_and_extra_features(tmp_path):
-    path = write(tmp_path, "body,channel,support_plan,extra.vip,extra.segment\nx,CHANNEL_EMAIL,SUPPORT_PLAN_PREMIUM,true,smb\n")
+    path = write(
+        tmp_path, "body,channel,support_plan,extra.vip,extra.segment\nx,CHANNEL_EMAIL,SUPPORT_PLAN_PREMIUM,true,smb\n"
+    )
     data, _ = load_cases(path)
     case = data.cases[0]
     assert (case.channel, case.support_plan) == ("email", "premium")

@@ -20,7 +20,7 @@ def _assert_close(single, batched, path: str = "") -> None:
         assert math.isclose(single, batched, rel_tol=TOLERANCE, abs_tol=TOLERANCE), (path, single, batched)
     elif isinstance(single, list | tuple):
         assert type(single) is type(batched) and len(single) == len(batched), (path, single, batched)
-        for k, (a, b) in enumerate(zip(single, batched)):
+        for k, (a, b) in enumerate(zip(single, batched, strict=True)):
             _assert_close(a, b, f"{path}[{k}]")
     elif isinstance(single, dict):
         assert single.keys() == batched.keys(), path
@@ -34,7 +34,7 @@ def test_a_case_alone_and_in_a_batch_get_the_same_predictions(small_model, small
     model, splits = small_model
     cases = [small_data.cases[i] for i in splits.test[:300]]
     batched = model.predict(cases, top_k=5, article_count=4)
-    for case, in_batch in zip(cases, batched):
+    for case, in_batch in zip(cases, batched, strict=True):
         alone = model.predict([case], top_k=5, article_count=4)[0]
         for name in ("routing", "escalation", "urgency", "csat_risk", "resolution_time", "articles", "decision"):
             _assert_close(getattr(alone, name), getattr(in_batch, name), name)
@@ -45,14 +45,15 @@ def test_explanations_alone_and_in_a_batch_agree(small_model, small_data):
     model, splits = small_model
     cases = [small_data.cases[i] for i in splits.test[:20]]
     batched = model.predict(cases, explain=True)
-    for case, in_batch in zip(cases, batched):
+    for case, in_batch in zip(cases, batched, strict=True):
         _assert_close(model.predict([case], explain=True)[0].explanations, in_batch.explanations)
 
 
 def test_cases_without_create_time_and_with_unknown_categories(small_model, small_data):
     model, _ = small_model
-    case = dataclasses.replace(small_data.cases[0], create_time=None, country_code="ZZ", industry="unheard-of",
-                               subject="", body="qwertyuiop")  # no known n-gram either
+    case = dataclasses.replace(
+        small_data.cases[0], create_time=None, country_code="ZZ", industry="unheard-of", subject="", body="qwertyuiop"
+    )  # no known n-gram either
     alone = model.predict([case])[0]
     batched = model.predict([case, small_data.cases[1]])[0]
     _assert_close(alone.routing, batched.routing)
@@ -71,7 +72,7 @@ def test_calibrators_one_case_equals_the_batch_form():
     logits = rng.normal(0, 4, size=(200, 7))
     for calibrator in (Temperature(0.7, "temperature_floor", 0.03), Temperature(1.3), Temperature(1.0, "none")):
         batch = calibrator(logits)
-        for row, expected in zip(logits, batch):
+        for row, expected in zip(logits, batch, strict=True):
             np.testing.assert_allclose(calibrator.one(row.tolist()), expected, rtol=TOLERANCE, atol=TOLERANCE)
 
     x = np.concatenate([rng.normal(0, 30, 500), [-800.0, 800.0, 0.0]])  # far tails must not overflow
@@ -81,5 +82,6 @@ def test_calibrators_one_case_equals_the_batch_form():
     knots = np.sort(rng.normal(0, 2, 40))
     isotonic = Isotonic(knots, np.sort(rng.uniform(0, 1, 40)))
     probes = np.concatenate([knots, rng.normal(0, 3, 500), [knots[0] - 1, knots[-1] + 1]])
-    np.testing.assert_allclose([isotonic.one(v) for v in probes.tolist()], isotonic(probes),
-                               rtol=TOLERANCE, atol=TOLERANCE)
+    np.testing.assert_allclose(
+        [isotonic.one(v) for v in probes.tolist()], isotonic(probes), rtol=TOLERANCE, atol=TOLERANCE
+    )

@@ -25,6 +25,6 @@ def test_refit_keeps_held_out_choices_and_learns_the_held_out_cases(small_data, 
     truth = held_out.labels["queue"]
 
     def held_out_accuracy(m) -> float:
-        return float(np.mean([p.routing[0][0] == q for p, q in zip(m.predict(held_out.cases), truth)]))
+        return float(np.mean([p.routing[0][0] == q for p, q in zip(m.predict(held_out.cases), truth, strict=True)]))
 
     assert held_out_accuracy(refitted) > held_out_accuracy(model)

@@ -29,8 +29,15 @@ def test_round_trip_predicts_identically(registry, small_model, small_data):
     assert isinstance(info, ModelInfo) and info.version == version
     assert info.metrics == [("routing", "top1_accuracy", 0.5, "")]
     assert info.label_sets["routing"] == model.heads["routing"].labels
-    assert set(info.tasks) == {"routing", "urgency", "escalation", "csat_risk", "resolution_time", "articles",
-                               "decision"}
+    assert set(info.tasks) == {
+        "routing",
+        "urgency",
+        "escalation",
+        "csat_risk",
+        "resolution_time",
+        "articles",
+        "decision",
+    }
 
 
 def test_manifest_records_checksums_and_library_versions(registry, small_model):
@@ -49,7 +56,7 @@ def test_tampered_artifact_is_refused(registry, small_model):
     state = json.loads(path.read_text())
     state["decision"]["threshold"] = 0.0  # a plausible, well-formed, malicious edit
     path.write_text(json.dumps(state))
-    with pytest.raises(ArtifactError, match="checksum mismatch for model.json"):
+    with pytest.raises(ArtifactError, match=r"checksum mismatch for model\.json"):
         registry.load(version)
     with pytest.raises(ArtifactError):
         registry.promote(version)
@@ -58,7 +65,7 @@ def test_tampered_artifact_is_refused(registry, small_model):
 def test_missing_artifact_and_unknown_format_are_refused(registry, small_model):
     version = registry.register(small_model[0], data=DATA)
     (registry.versions_dir / version / "arrays.npz").unlink()
-    with pytest.raises(ArtifactError, match="arrays.npz is missing"):
+    with pytest.raises(ArtifactError, match=r"arrays\.npz is missing"):
         registry.load(version)
     other = registry.register(small_model[0], data=DATA)
     manifest_path = registry.versions_dir / other / "manifest.json"
@@ -117,5 +124,5 @@ def test_an_unknown_model_kind_or_an_artifact_outside_the_version_is_refused(reg
         registry.load(version)
     manifest["artifacts"]["../../promoted.json"] = {"sha256": "0" * 64}
     (directory / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="promoted.json is missing"):
+    with pytest.raises(ArtifactError, match=r"promoted\.json is missing"):
         registry.load(version)

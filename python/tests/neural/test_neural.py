@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+
 from supportability.cli import main as cli
 from supportability.client import Client
 from supportability.data.generator import GeneratorConfig, generate
@@ -74,7 +75,7 @@ def test_a_tampered_encoder_is_refused(registry: Path, tmp_path: Path) -> None:
     with (copy / "versions" / version / "encoder.onnx").open("r+b") as f:
         f.seek(1000)
         f.write(b"\x00\x01\x02")
-    with pytest.raises(ArtifactError, match="checksum mismatch for encoder.onnx"):
+    with pytest.raises(ArtifactError, match=r"checksum mismatch for encoder\.onnx"):
         Registry(copy).load(version)
 
 
@@ -87,10 +88,14 @@ def test_predictions_are_deterministic_and_a_case_alone_equals_it_in_a_batch(reg
         # Alone, a case takes other code paths (and, for the teacher, unpadded matrix shapes through
         # the encoder): the same probabilities to rounding.
         tolerance = 1e-5 if kind == "teacher" else 1e-12
-        for case, in_batch in zip(cases, batch):
+        for case, in_batch in zip(cases, batch, strict=True):
             alone = dict(first.predict([case], top_k=20)[0].routing)
-            np.testing.assert_allclose([alone[q] for q, _ in in_batch.routing], [p for _, p in in_batch.routing],
-                                       rtol=tolerance, atol=tolerance)
+            np.testing.assert_allclose(
+                [alone[q] for q, _ in in_batch.routing],
+                [p for _, p in in_batch.routing],
+                rtol=tolerance,
+                atol=tolerance,
+            )
 
 
 def test_the_students_numpy_path_equals_its_pytorch_network(registry: Path, data) -> None:
@@ -99,10 +104,14 @@ def test_the_students_numpy_path_equals_its_pytorch_network(registry: Path, data
     x = model.featurizer.transform([case_text(c) for c in data.cases[:50]])
     context = torch.tensor(model.context.transform(data.cases[:50], now=None), dtype=torch.float32)
     with torch.no_grad():
-        eager = net(torch.from_numpy(x.indptr[:-1].astype(np.int64)), torch.from_numpy(x.indices.astype(np.int64)),
-                    torch.from_numpy(x.data.astype(np.float32)), context).numpy()
+        eager = net(
+            torch.from_numpy(x.indptr[:-1].astype(np.int64)),
+            torch.from_numpy(x.indices.astype(np.int64)),
+            torch.from_numpy(x.data.astype(np.float32)),
+            context,
+        ).numpy()
     scores, _ = model.raw_scores(data.cases[:50], now=None)
-    np.testing.assert_allclose(scores[:, :eager.shape[1]], eager, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(scores[:, : eager.shape[1]], eager, rtol=1e-4, atol=1e-4)
 
 
 def test_the_teachers_onnx_graph_equals_the_pytorch_encoder(registry: Path, data) -> None:
@@ -111,8 +120,12 @@ def test_the_teachers_onnx_graph_equals_the_pytorch_encoder(registry: Path, data
     texts = [case_text(c) for c in data.cases[:5]]
     encodings = model.encoder.tokenizer.encode_batch(texts)
     with torch.no_grad():
-        eager = np.vstack([pooled.eval()(torch.tensor([e.ids]), torch.ones((1, len(e.ids)), dtype=torch.int64)).numpy()
-                           for e in encodings])
+        eager = np.vstack(
+            [
+                pooled.eval()(torch.tensor([e.ids]), torch.ones((1, len(e.ids)), dtype=torch.int64)).numpy()
+                for e in encodings
+            ]
+        )
     np.testing.assert_allclose(model.encoder(texts), eager, rtol=1e-4, atol=1e-5)
 
 
@@ -125,8 +138,9 @@ def test_the_student_explains_with_exact_local_attributions(registry: Path, data
 
 
 def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(data, tmp_path: Path) -> None:
-    config = NeuralConfig.for_kind("student", max_epochs=3, patience=5, hidden=8, text_weighting="counts",
-                                   char_ngrams=None)
+    config = NeuralConfig.for_kind(
+        "student", max_epochs=3, patience=5, hidden=8, text_weighting="counts", char_ngrams=None
+    )
     whole, _, _ = neural.train_student(data, config, checkpoint_root=tmp_path / "a")
 
     class Interrupted(Exception):
@@ -164,8 +178,24 @@ def test_served_over_grpc_exactly_as_in_process(registry: Path, golden_requests:
 
 
 def test_train_command_trains_a_student(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["train", "--model", "student", "--cases", "300", "--epochs", "1",
-                                      "--hidden", "8", "--teacher", "none", "--registry", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "--model",
+            "student",
+            "--cases",
+            "300",
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--teacher",
+            "none",
+            "--registry",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     (version,) = [i.version for i in Registry(tmp_path).list()]
     manifest = json.loads((tmp_path / "versions" / version / "manifest.json").read_text())
@@ -175,11 +205,30 @@ def test_train_command_trains_a_student(tmp_path: Path) -> None:
 def test_a_student_learns_by_default_from_the_most_accurate_model_on_its_data(registry: Path, tmp_path: Path) -> None:
     copy = tmp_path / "registry"
     shutil.copytree(registry, copy)
-    best = max(Registry(copy).list(), key=lambda info: next(
-        v for t, n, v, s in info.metrics if (t, n, s) == ("routing", "top1_accuracy", "")))
+    best = max(
+        Registry(copy).list(),
+        key=lambda info: next(v for t, n, v, s in info.metrics if (t, n, s) == ("routing", "top1_accuracy", "")),
+    )
     # --cases 600 --seed 5 regenerates the fixture's data: the same fingerprint
-    result = CliRunner().invoke(cli, ["train", "--model", "student", "--cases", "600", "--seed", "5", "--epochs", "1",
-                                      "--hidden", "8", "--no-promote", "--registry", str(copy)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "--model",
+            "student",
+            "--cases",
+            "600",
+            "--seed",
+            "5",
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--no-promote",
+            "--registry",
+            str(copy),
+        ],
+    )
     assert result.exit_code == 0, result.output
     newest = Registry(copy).list()[0]
     assert Registry(copy).manifest(newest.version)["training_config"]["teacher_version"] == best.version
@@ -195,8 +244,10 @@ def test_the_teachers_linear_companion_is_stored_and_read_back(registry: Path, d
     version = Registry(tmp_path).register(teacher, data=DataSummary("test", len(data), data.fingerprint()))
     loaded = Registry(tmp_path).load(version)
     assert loaded.companion_weight == 0.5
-    np.testing.assert_array_equal(loaded.raw_scores(data.cases[:20], now=None)[0],
-                                  teacher.raw_scores(data.cases[:20], now=None)[0])
+    np.testing.assert_array_equal(
+        loaded.raw_scores(data.cases[:20], now=None)[0], teacher.raw_scores(data.cases[:20], now=None)[0]
+    )
     teacher.companion = None
-    assert not np.allclose(loaded.raw_scores(data.cases[:20], now=None)[0],
-                           teacher.raw_scores(data.cases[:20], now=None)[0])
+    assert not np.allclose(
+        loaded.raw_scores(data.cases[:20], now=None)[0], teacher.raw_scores(data.cases[:20], now=None)[0]
+    )

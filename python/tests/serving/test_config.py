@@ -14,9 +14,9 @@ def test_layers_override_in_order(tmp_path: Path) -> None:
     file.write_text('address = "0.0.0.0:6000"\nmax_concurrent_calls = 10\nregistry = "/srv/models"\n')
     env = {"SUPPORTABILITY_MAX_CONCURRENT_CALLS": "20", "SUPPORTABILITY_TRACING": "console"}
     config = ServerConfig.load(file, env=env, registry="/override", shutdown_grace_seconds=None)
-    assert config.address == "0.0.0.0:6000"      # file over default
-    assert config.max_concurrent_calls == 20      # environment over file
-    assert config.registry == "/override"        # option over file
+    assert config.address == "0.0.0.0:6000"  # file over default
+    assert config.max_concurrent_calls == 20  # environment over file
+    assert config.registry == "/override"  # option over file
     assert config.tracing == "console"
     assert config.shutdown_grace_seconds == ServerConfig().shutdown_grace_seconds  # None: not given
 

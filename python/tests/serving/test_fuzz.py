@@ -59,17 +59,25 @@ texts = st.text(max_size=60) | st.sampled_from(["", " ", "x" * 1001, "payout ðŸ’
 ints = st.integers(min_value=-(2**31), max_value=2**31 - 1)
 cases = st.builds(
     sc.SupportCase,
-    subject=texts, body=texts, channel=ints, language=st.text(max_size=12),
-    account=st.builds(sc.AccountContext, disputes_30d=ints, support_plan=ints, integration_type=ints,
-                      monthly_volume_usd=st.floats(allow_nan=True, allow_infinity=True), account_age_days=ints),
+    subject=texts,
+    body=texts,
+    channel=ints,
+    language=st.text(max_size=12),
+    account=st.builds(
+        sc.AccountContext,
+        disputes_30d=ints,
+        support_plan=ints,
+        integration_type=ints,
+        monthly_volume_usd=st.floats(allow_nan=True, allow_infinity=True),
+        account_age_days=ints,
+    ),
 )
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases, top_k=ints, model_version=st.sampled_from(["", "nope"]))
 def test_random_requests_never_fail_internally(calls, case: sc.SupportCase, top_k: int, model_version: str) -> None:
-    request = ps.PredictCaseRequest(support_case=case, model_version=model_version,
-                                    options={"top_k": top_k})
+    request = ps.PredictCaseRequest(support_case=case, model_version=model_version, options={"top_k": top_k})
     assert _code(calls["PredictCase"], request.SerializeToString()) in ACCEPTABLE
     batch = ps.BatchPredictCasesRequest(support_cases=[case, case], options={"top_k": top_k})
     assert _code(calls["BatchPredictCases"], batch.SerializeToString()) in ACCEPTABLE
@@ -77,10 +85,17 @@ def test_random_requests_never_fail_internally(calls, case: sc.SupportCase, top_
 
 def test_mutated_bytes_never_fail_internally_nor_leak(server: ServerProcess, calls) -> None:
     rng = random.Random(20261128)
-    seed = ps.PredictCaseRequest(request_id="fuzz", support_case=sc.SupportCase(
-        subject="Payout missing", body="where is my money", channel=sc.CHANNEL_EMAIL, language="en",
-        account=sc.AccountContext(merchant_id="m", disputes_30d=3, monthly_volume_usd=10.5),
-        extra_features={"tier": struct_pb2.Value(string_value="gold"), "n": struct_pb2.Value(number_value=2)})).SerializeToString()
+    seed = ps.PredictCaseRequest(
+        request_id="fuzz",
+        support_case=sc.SupportCase(
+            subject="Payout missing",
+            body="where is my money",
+            channel=sc.CHANNEL_EMAIL,
+            language="en",
+            account=sc.AccountContext(merchant_id="m", disputes_30d=3, monthly_volume_usd=10.5),
+            extra_features={"tier": struct_pb2.Value(string_value="gold"), "n": struct_pb2.Value(number_value=2)},
+        ),
+    ).SerializeToString()
     codes: dict[grpc.StatusCode, int] = {}
 
     def round_of(n: int) -> None:

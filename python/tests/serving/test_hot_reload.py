@@ -58,7 +58,7 @@ class _Caller(threading.Thread):
             except SupportabilityError as exc:
                 self.failures.append(exc)
 
-    def __enter__(self) -> "_Caller":
+    def __enter__(self) -> _Caller:
         self.start()
         return self
 

@@ -20,8 +20,9 @@ from supportability.v1 import model_service_pb2
 from supportability.v1 import prediction_service_pb2 as ps
 from supportability.v1 import support_case_pb2 as sc
 
-GOOD_CASE = sc.SupportCase(subject="Payout missing", body="Our payout did not arrive this week.",
-                           channel=sc.CHANNEL_EMAIL, language="en")
+GOOD_CASE = sc.SupportCase(
+    subject="Payout missing", body="Our payout did not arrive this week.", channel=sc.CHANNEL_EMAIL, language="en"
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +53,16 @@ def test_batch_keeps_the_order_of_the_request(client: Client, golden_requests: l
     batch = client.batch_predict_cases(cases).predictions
     singles = [client.predict_case(c).prediction for c in cases]
     assert [p.case_id for p in batch] == [c.case_id for c in cases]
-    for b, s in zip(batch, singles):
+    for b, s in zip(batch, singles, strict=True):
         assert_close(s, b)
 
 
 def test_stream_answers_each_message_and_survives_a_bad_one(client: Client) -> None:
-    requests = [ps.StreamPredictCasesRequest(support_case=GOOD_CASE, request_id="a"),
-                ps.StreamPredictCasesRequest(support_case=sc.SupportCase(channel=sc.CHANNEL_CHAT), request_id="b"),
-                ps.StreamPredictCasesRequest(support_case=GOOD_CASE, request_id="c")]
+    requests = [
+        ps.StreamPredictCasesRequest(support_case=GOOD_CASE, request_id="a"),
+        ps.StreamPredictCasesRequest(support_case=sc.SupportCase(channel=sc.CHANNEL_CHAT), request_id="b"),
+        ps.StreamPredictCasesRequest(support_case=GOOD_CASE, request_id="c"),
+    ]
     responses = list(client.stream_predict_cases(iter(requests)))
     assert [r.request_id for r in responses] == ["a", "b", "c"]
     assert [r.WhichOneof("result") for r in responses] == ["prediction", "error", "prediction"]
@@ -72,20 +75,31 @@ def _error(call) -> SupportabilityError:
     return caught.value
 
 
-@pytest.mark.parametrize(("case", "field"), [
-    (sc.SupportCase(channel=sc.CHANNEL_EMAIL), "support_case.subject"),
-    (sc.SupportCase(subject="x" * 1001, channel=sc.CHANNEL_EMAIL), "support_case.subject"),
-    (sc.SupportCase(subject="hi", body="x" * 20_001, channel=sc.CHANNEL_EMAIL), "support_case.body"),
-    (sc.SupportCase(subject="hi"), "support_case.channel"),
-    (sc.SupportCase(subject="hi", channel=99), "support_case.channel"),
-    (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, language="english please"), "support_case.language"),
-    (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(disputes_30d=-1)),
-     "support_case.account.disputes_30d"),
-    (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(monthly_volume_usd=float("nan"))),
-     "support_case.account.monthly_volume_usd"),
-    (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(support_plan=42)),
-     "support_case.account.support_plan"),
-])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        (sc.SupportCase(channel=sc.CHANNEL_EMAIL), "support_case.subject"),
+        (sc.SupportCase(subject="x" * 1001, channel=sc.CHANNEL_EMAIL), "support_case.subject"),
+        (sc.SupportCase(subject="hi", body="x" * 20_001, channel=sc.CHANNEL_EMAIL), "support_case.body"),
+        (sc.SupportCase(subject="hi"), "support_case.channel"),
+        (sc.SupportCase(subject="hi", channel=99), "support_case.channel"),
+        (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, language="english please"), "support_case.language"),
+        (
+            sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(disputes_30d=-1)),
+            "support_case.account.disputes_30d",
+        ),
+        (
+            sc.SupportCase(
+                subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(monthly_volume_usd=float("nan"))
+            ),
+            "support_case.account.monthly_volume_usd",
+        ),
+        (
+            sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(support_plan=42)),
+            "support_case.account.support_plan",
+        ),
+    ],
+)
 def test_invalid_case_is_invalid_argument_with_the_field(client: Client, case: sc.SupportCase, field: str) -> None:
     error = _error(lambda: client.predict_case(case, request_id="bad-1"))
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT
@@ -129,8 +143,9 @@ def test_health_is_serving_and_reflection_lists_the_services(server: ServerProce
             status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
             assert status == health_pb2.HealthCheckResponse.SERVING
         reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
-        reply = next(reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
-                                                     timeout=5))
+        reply = next(
+            reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+        )
         names = {s.name for s in reply.list_services_response.service}
     assert {"supportability.v1.PredictionService", "supportability.v1.ModelService"} <= names
 
@@ -145,8 +160,9 @@ def test_models_are_listed_with_metrics_and_labels(client: Client) -> None:
     assert _error(lambda: client.get_model("no-such-version")).code == grpc.StatusCode.NOT_FOUND
 
 
-def test_in_process_predictor_answers_exactly_as_the_server(client: Client, registry_path: Path,
-                                                             golden_requests: list) -> None:
+def test_in_process_predictor_answers_exactly_as_the_server(
+    client: Client, registry_path: Path, golden_requests: list
+) -> None:
     predictor = Predictor(registry_path)
     for request in golden_requests:
         assert_close(client.send(request), predictor.predict_case(request))
@@ -156,8 +172,12 @@ def test_in_process_errors_equal_the_servers(client: Client, registry_path: Path
     request = ps.PredictCaseRequest(support_case=sc.SupportCase(subject="hi"), request_id="same")
     local = _error(lambda: Predictor(registry_path).predict_case(request))
     remote = _error(lambda: client.send(request))
-    assert (local.code, local.reason, list(local.violations), local.request_id) == \
-           (remote.code, remote.reason, list(remote.violations), remote.request_id)
+    assert (local.code, local.reason, list(local.violations), local.request_id) == (
+        remote.code,
+        remote.reason,
+        list(remote.violations),
+        remote.request_id,
+    )
 
 
 def test_bearer_token_is_required_except_for_health(registry_path: Path, tmp_path: Path) -> None:
@@ -179,16 +199,38 @@ def test_bearer_token_is_required_except_for_health(registry_path: Path, tmp_pat
 def test_tls_and_mutual_tls(registry_path: Path, tmp_path: Path) -> None:
     def make_cert(name: str) -> tuple[Path, Path]:
         key, cert = tmp_path / f"{name}.key", tmp_path / f"{name}.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
         return key, cert
 
     server_key, server_cert = make_cert("server")
     client_key, client_cert = make_cert("client")
-    with ServerProcess(registry_path, "--tls-cert", str(server_cert), "--tls-key", str(server_key),
-                       "--tls-client-ca", str(client_cert)) as secured:
-        mutual = grpc.ssl_channel_credentials(server_cert.read_bytes(), client_key.read_bytes(), client_cert.read_bytes())
+    with ServerProcess(
+        registry_path, "--tls-cert", str(server_cert), "--tls-key", str(server_key), "--tls-client-ca", str(client_cert)
+    ) as secured:
+        mutual = grpc.ssl_channel_credentials(
+            server_cert.read_bytes(), client_key.read_bytes(), client_cert.read_bytes()
+        )
         assert Client(secured.target, credentials=mutual).predict_case(GOOD_CASE).prediction.routing.top_queues
         one_way = grpc.ssl_channel_credentials(server_cert.read_bytes())
         error = _error(lambda: Client(secured.target, credentials=one_way, retries=False).predict_case(GOOD_CASE))
@@ -209,8 +251,9 @@ def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
         client.batch_predict_cases([GOOD_CASE] * 3)
         _error(lambda: client.predict_case(sc.SupportCase()))
         list(client.stream_predict_cases(iter([ps.StreamPredictCasesRequest(support_case=GOOD_CASE)])))
-        started = next(json.loads(line) for line in observed.log_path.read_text().splitlines()
-                       if '"message": "serving"' in line)
+        started = next(
+            json.loads(line) for line in observed.log_path.read_text().splitlines() if '"message": "serving"' in line
+        )
         with urllib.request.urlopen(f"http://127.0.0.1:{started['metrics_port']}/metrics", timeout=5) as page:
             text = page.read().decode()
     assert 'supportability_rpc_calls_total{code="OK",method="PredictCase"} 1.0' in text

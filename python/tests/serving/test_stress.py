@@ -19,8 +19,12 @@ from supportability.v1 import prediction_service_pb2 as ps
 from supportability.v1 import prediction_service_pb2_grpc
 from supportability.v1 import support_case_pb2 as sc
 
-CASE = sc.SupportCase(subject="Refund not showing", body="I refunded a customer last week and they have not got it.",
-                      channel=sc.CHANNEL_CHAT, language="en")
+CASE = sc.SupportCase(
+    subject="Refund not showing",
+    body="I refunded a customer last week and they have not got it.",
+    channel=sc.CHANNEL_CHAT,
+    language="en",
+)
 BIG_BATCH = ps.BatchPredictCasesRequest(support_cases=[CASE] * 1000, options={"explain": True})
 
 
@@ -29,8 +33,10 @@ def _log_entries(server: ServerProcess) -> list[dict]:
 
 
 def test_calls_beyond_the_limit_are_shed_with_retry_info(registry_path: Path) -> None:
-    with ServerProcess(registry_path, "--max-concurrent-calls", "1", "--shed-retry-delay-seconds", "0.25") as server, \
-            Client(server.target, retries=False, timeout=30) as client:
+    with (
+        ServerProcess(registry_path, "--max-concurrent-calls", "1", "--shed-retry-delay-seconds", "0.25") as server,
+        Client(server.target, retries=False, timeout=30) as client,
+    ):
         outcomes: list[SupportabilityError | None] = []
 
         def call() -> None:
@@ -48,8 +54,10 @@ def test_calls_beyond_the_limit_are_shed_with_retry_info(registry_path: Path) ->
         shed = [e for e in outcomes if e is not None]
         assert None in outcomes, "no call got through"
         assert shed, "no call was shed"
-        assert all((e.code, e.reason, e.retry_delay_seconds) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED", 0.25)
-                   for e in shed)
+        assert all(
+            (e.code, e.reason, e.retry_delay_seconds) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED", 0.25)
+            for e in shed
+        )
         assert client.predict_case(CASE).prediction.routing.top_queues  # and it recovers
 
 

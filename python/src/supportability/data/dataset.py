@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from supportability.models.api import Case
+from supportability.domain import Case
 
 # The label columns a dataset may carry, one per task they train. Missing labels -> task not trained.
 LABEL_COLUMNS = {

@@ -38,34 +38,81 @@ import numpy as np
 
 from supportability.data import vocabulary as vocab
 from supportability.data.dataset import Article, LabeledCases
-from supportability.models.api import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, URGENCY_LEVELS, Case
+from supportability.domain import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, URGENCY_LEVELS, Case
 
 QUEUES = vocab.QUEUES
 K = len(QUEUES)
 Q = {name: i for i, name in enumerate(QUEUES)}
-INDUSTRIES = ("software", "retail", "food_and_beverage", "travel", "marketplaces", "nonprofit", "education",
-              "health")
-COUNTRIES = {"en": ("US", "GB", "IE", "AU", "CA"), "fr": ("FR", "BE", "CA"), "de": ("DE", "AT", "CH"),
-             "es": ("ES", "MX")}
+INDUSTRIES = ("software", "retail", "food_and_beverage", "travel", "marketplaces", "nonprofit", "education", "health")
+COUNTRIES = {
+    "en": ("US", "GB", "IE", "AU", "CA"),
+    "fr": ("FR", "BE", "CA"),
+    "de": ("DE", "AT", "CH"),
+    "es": ("ES", "MX"),
+}
 BETA = 3.5  # logit added to a queue per informative phrase
 AMBIGUOUS_WEIGHT = 0.6  # fraction of BETA an ambiguous phrase adds to each of its queues
 URGENCY_CUTS = (-1.0, 1.9, 3.6)  # ordered-logit thresholds between low|normal|high|critical
 Z90 = 1.2815515655446004
 
 # Per-queue coefficients on the evidence e[y] (escalation, urgency, CSAT) and mean log-hours (resolution).
-ESCALATION_BY_QUEUE = dict(payouts=0.2, disputes=0.4, refunds=-0.1, identity_verification=0.1, billing=-0.3,
-                           subscriptions=-0.2, api_integration=0.5, connected_accounts=0.3, fraud_risk=0.6,
-                           terminal_hardware=0.2, tax_forms=-0.2, account_access=-0.2)
-URGENCY_BY_QUEUE = dict(payouts=0.4, disputes=0.2, refunds=0.0, identity_verification=0.1, billing=-0.3,
-                        subscriptions=-0.2, api_integration=0.2, connected_accounts=0.1, fraud_risk=0.4,
-                        terminal_hardware=0.5, tax_forms=-0.4, account_access=0.3)
-CSAT_BY_QUEUE = dict(payouts=0.2, disputes=0.4, refunds=0.2, identity_verification=0.4, billing=0.0,
-                     subscriptions=-0.1, api_integration=0.1, connected_accounts=0.1, fraud_risk=0.3,
-                     terminal_hardware=0.1, tax_forms=-0.1, account_access=0.2)
-LOG_HOURS_BY_QUEUE = dict(payouts=0.3, disputes=1.4, refunds=0.2, identity_verification=0.9, billing=-0.2,
-                          subscriptions=-0.1, api_integration=0.8, connected_accounts=0.7, fraud_risk=1.2,
-                          terminal_hardware=0.4, tax_forms=0.6, account_access=-0.4)
-DRIFT = dict(connected_accounts=0.5, tax_forms=0.4, terminal_hardware=-0.4, api_integration=0.2)
+ESCALATION_BY_QUEUE = {
+    "payouts": 0.2,
+    "disputes": 0.4,
+    "refunds": -0.1,
+    "identity_verification": 0.1,
+    "billing": -0.3,
+    "subscriptions": -0.2,
+    "api_integration": 0.5,
+    "connected_accounts": 0.3,
+    "fraud_risk": 0.6,
+    "terminal_hardware": 0.2,
+    "tax_forms": -0.2,
+    "account_access": -0.2,
+}
+URGENCY_BY_QUEUE = {
+    "payouts": 0.4,
+    "disputes": 0.2,
+    "refunds": 0.0,
+    "identity_verification": 0.1,
+    "billing": -0.3,
+    "subscriptions": -0.2,
+    "api_integration": 0.2,
+    "connected_accounts": 0.1,
+    "fraud_risk": 0.4,
+    "terminal_hardware": 0.5,
+    "tax_forms": -0.4,
+    "account_access": 0.3,
+}
+CSAT_BY_QUEUE = {
+    "payouts": 0.2,
+    "disputes": 0.4,
+    "refunds": 0.2,
+    "identity_verification": 0.4,
+    "billing": 0.0,
+    "subscriptions": -0.1,
+    "api_integration": 0.1,
+    "connected_accounts": 0.1,
+    "fraud_risk": 0.3,
+    "terminal_hardware": 0.1,
+    "tax_forms": -0.1,
+    "account_access": 0.2,
+}
+LOG_HOURS_BY_QUEUE = {
+    "payouts": 0.3,
+    "disputes": 1.4,
+    "refunds": 0.2,
+    "identity_verification": 0.9,
+    "billing": -0.2,
+    "subscriptions": -0.1,
+    "api_integration": 0.8,
+    "connected_accounts": 0.7,
+    "fraud_risk": 1.2,
+    "terminal_hardware": 0.4,
+    "tax_forms": 0.6,
+    "account_access": -0.4,
+}
+DRIFT = {"connected_accounts": 0.5, "tax_forms": 0.4, "terminal_hardware": -0.4, "api_integration": 0.2}
 
 
 @dataclass(frozen=True)
@@ -115,20 +162,50 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
     noise = config.label_noise
     p_route = (1 - noise) * _softmax(topic_logits + BETA * evidence) + noise / K
     c = context
-    esc_logit = (-2.6 + 1.1 * c["enterprise"] + 0.5 * c["premium"] + 0.45 * np.log1p(c["disputes"])
-                 + 0.3 * np.log1p(c["previous"]) - 0.25 * (np.log1p(c["age"]) - 6) + 0.3 * c["phone"]
-                 + 1.6 * escalate + 0.6 * urgent + evidence @ _by_queue(ESCALATION_BY_QUEUE))
+    esc_logit = (
+        -2.6
+        + 1.1 * c["enterprise"]
+        + 0.5 * c["premium"]
+        + 0.45 * np.log1p(c["disputes"])
+        + 0.3 * np.log1p(c["previous"])
+        - 0.25 * (np.log1p(c["age"]) - 6)
+        + 0.3 * c["phone"]
+        + 1.6 * escalate
+        + 0.6 * urgent
+        + evidence @ _by_queue(ESCALATION_BY_QUEUE)
+    )
     p_escalation = (1 - noise) * _sigmoid(esc_logit) + noise / 2
-    urgency_score = (1.6 * urgent + 0.5 * np.log1p(c["failed_payouts"]) + 0.4 * c["enterprise"] + 0.4 * c["phone"]
-                     + 0.3 * escalate + evidence @ _by_queue(URGENCY_BY_QUEUE))
+    urgency_score = (
+        1.6 * urgent
+        + 0.5 * np.log1p(c["failed_payouts"])
+        + 0.4 * c["enterprise"]
+        + 0.4 * c["phone"]
+        + 0.3 * escalate
+        + evidence @ _by_queue(URGENCY_BY_QUEUE)
+    )
     cumulative = _sigmoid(np.array(URGENCY_CUTS)[None, :] - urgency_score[:, None])
     p_urgency = np.diff(np.hstack([np.zeros((n, 1)), cumulative, np.ones((n, 1))]), axis=1)
     p_urgency = (1 - noise) * p_urgency + noise / len(URGENCY_LEVELS)
-    csat_logit = (-1.7 + 1.2 * angry + 0.35 * np.log1p(c["previous"]) + c["channel_csat"] + 0.25 * urgency_score
-                  + 0.5 * vague + evidence @ _by_queue(CSAT_BY_QUEUE))
+    csat_logit = (
+        -1.7
+        + 1.2 * angry
+        + 0.35 * np.log1p(c["previous"])
+        + c["channel_csat"]
+        + 0.25 * urgency_score
+        + 0.5 * vague
+        + evidence @ _by_queue(CSAT_BY_QUEUE)
+    )
     p_csat = (1 - noise) * _sigmoid(csat_logit) + noise / 2
-    mu = (2.2 + p_route @ _by_queue(LOG_HOURS_BY_QUEUE) + 0.5 * escalate - 0.3 * urgent - 0.4 * c["enterprise"]
-          - 0.2 * c["premium"] + 0.1 * np.log1p(c["previous"]) + c["channel_hours"])
+    mu = (
+        2.2
+        + p_route @ _by_queue(LOG_HOURS_BY_QUEUE)
+        + 0.5 * escalate
+        - 0.3 * urgent
+        - 0.4 * c["enterprise"]
+        - 0.2 * c["premium"]
+        + 0.1 * np.log1p(c["previous"])
+        + c["channel_hours"]
+    )
     sigma = 0.5 + 0.4 * (1 - p_route.max(axis=1))
 
     queue = _sample_categorical(rng, p_route)
@@ -166,8 +243,10 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
 
 def _draw_context(rng: np.random.Generator, n: int, config: GeneratorConfig) -> dict[str, np.ndarray]:
     languages = np.array(vocab.LANGUAGES)[rng.choice(4, n, p=[0.55, 0.15, 0.15, 0.15])]
-    country = np.array([COUNTRIES[lang][j % len(COUNTRIES[lang])] for lang, j in
-                        zip(languages, rng.integers(0, 60, n))], dtype=object)
+    country = np.array(
+        [COUNTRIES[lang][j % len(COUNTRIES[lang])] for lang, j in zip(languages, rng.integers(0, 60, n), strict=True)],
+        dtype=object,
+    )
     channel = rng.choice(len(CHANNELS), n, p=[0.35, 0.25, 0.10, 0.20, 0.10])
     plan = rng.choice(3, n, p=[0.7, 0.2, 0.1])
     integration = rng.choice(len(INTEGRATION_TYPES), n, p=[0.3, 0.25, 0.2, 0.15, 0.1])
@@ -282,8 +361,11 @@ def _write_case(r: random.Random, config: GeneratorConfig, c: dict[str, np.ndarr
     urgent = int(r.random() < 0.08 + 0.12 * (topic in (Q["payouts"], Q["terminal_hardware"], Q["fraud_risk"])))
     escalate = int(r.random() < 0.08 + 0.05 * float(c["enterprise"][i]))
     angry = int(r.random() < 0.07 + 0.05 * min(int(c["previous"][i]), 3))
-    extra = ([r.choice(vocab.URGENT[lang])] * urgent + [r.choice(vocab.ESCALATE[lang])] * escalate
-             + [r.choice(vocab.ANGRY[lang])] * angry)
+    extra = (
+        [r.choice(vocab.URGENT[lang])] * urgent
+        + [r.choice(vocab.ESCALATE[lang])] * escalate
+        + [r.choice(vocab.ANGRY[lang])] * angry
+    )
     if not vague:
         filler_count = r.randint(0, 1) if channel == "chat" else r.randint(0, 3)
         sentences += r.sample(vocab.FILLER[lang], min(filler_count, len(vocab.FILLER[lang])))
@@ -296,8 +378,16 @@ def _write_case(r: random.Random, config: GeneratorConfig, c: dict[str, np.ndarr
         subject = "[API] " + subject
     elif channel == "phone":
         body = "Call summary: " + body
-    return _Text(_typos(r, subject, config.typo_rate), _typos(r, body, config.typo_rate), evidence, urgent, escalate,
-                 angry, vague, tuple(articles))
+    return _Text(
+        _typos(r, subject, config.typo_rate),
+        _typos(r, body, config.typo_rate),
+        evidence,
+        urgent,
+        escalate,
+        angry,
+        vague,
+        tuple(articles),
+    )
 
 
 def _typos(r: random.Random, text: str, rate: float) -> str:
@@ -308,7 +398,7 @@ def _typos(r: random.Random, text: str, rate: float) -> str:
     for k, word in enumerate(words):
         if len(word) >= 4 and word.isalpha() and r.random() < rate:
             j = r.randrange(1, len(word) - 1)
-            words[k] = word[:j] + word[j + 1] + word[j] + word[j + 2:]
+            words[k] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
     return " ".join(words)
 
 
@@ -353,5 +443,3 @@ def _sample_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarr
     cdf = np.cumsum(probs, axis=1)
     u = rng.random(len(probs))[:, None] * cdf[:, -1:]
     return np.minimum((u > cdf).sum(axis=1), probs.shape[1] - 1)
-
-

@@ -9,20 +9,25 @@ from typing import Any
 
 from supportability.data.dataset import LabeledCases
 from supportability.data.loaders import CASE_FIELDS
-from supportability.models.api import URGENCY_LEVELS
+from supportability.domain import URGENCY_LEVELS
 
 
 def _records(data: LabeledCases) -> tuple[list[str], list[dict[str, Any]]]:
-    columns = list(CASE_FIELDS) + [k for k in ("queue", "escalated", "urgency", "csat_negative",
-                                               "resolution_hours", "article_ids") if k in data.labels]
+    columns = list(CASE_FIELDS) + [
+        k
+        for k in ("queue", "escalated", "urgency", "csat_negative", "resolution_hours", "article_ids")
+        if k in data.labels
+    ]
     truth = data.truth
     truth_columns: list[tuple[str, Any]] = []
     if "routing" in truth:
-        truth_columns += [(f"true_queue_{q}", (lambda i, k=k: truth["routing"][i, k]))
-                          for k, q in enumerate(truth["queues"])]
+        truth_columns += [
+            (f"true_queue_{q}", (lambda i, k=k: truth["routing"][i, k])) for k, q in enumerate(truth["queues"])
+        ]
     if "urgency" in truth:
-        truth_columns += [(f"true_urgency_{lvl}", (lambda i, k=k: truth["urgency"][i, k]))
-                          for k, lvl in enumerate(URGENCY_LEVELS)]
+        truth_columns += [
+            (f"true_urgency_{lvl}", (lambda i, k=k: truth["urgency"][i, k])) for k, lvl in enumerate(URGENCY_LEVELS)
+        ]
     for name in ("escalation", "csat_risk", "resolution_p50", "resolution_p90"):
         if name in truth:
             truth_columns.append((f"true_{name}", (lambda i, name=name: truth[name][i])))
@@ -30,10 +35,11 @@ def _records(data: LabeledCases) -> tuple[list[str], list[dict[str, Any]]]:
     for i, case in enumerate(data.cases):
         record: dict[str, Any] = {f: getattr(case, f) for f in CASE_FIELDS}
         record["create_time"] = case.create_time.isoformat() if case.create_time else ""
-        for key in columns[len(CASE_FIELDS):]:
+        for key in columns[len(CASE_FIELDS) :]:
             value = data.labels[key][i]
-            record[key] = ";".join(value) if key == "article_ids" else (
-                value.item() if hasattr(value, "item") else value)
+            record[key] = (
+                ";".join(value) if key == "article_ids" else (value.item() if hasattr(value, "item") else value)
+            )
         for name, get in truth_columns:
             record[name] = round(float(get(i)), 10)
         for name, value in case.extra_features.items():

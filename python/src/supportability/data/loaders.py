@@ -5,7 +5,7 @@ Column mapping (a column's name is the field name unless `columns` maps FIELD ->
 | field | type | required |
 |---|---|---|
 | subject, body | text | at least one of the two |
-| channel | email, chat, phone, web_form, api (case-insensitive; CHANNEL_EMAIL also accepted) | yes (column or default) |
+| channel | email, chat, phone, web_form, api (any case; CHANNEL_EMAIL also accepted) | yes (column or default) |
 | language, case_id, merchant_id, country_code, industry | text | no |
 | create_time | ISO 8601 timestamp (UTC if no offset) | no |
 | support_plan | standard, premium, enterprise | no (standard) |
@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from supportability.data.dataset import Article, LabeledCases
-from supportability.models.api import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, URGENCY_LEVELS, Case
+from supportability.domain import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, URGENCY_LEVELS, Case
 
 TEXT_FIELDS = ("subject", "body", "language", "case_id", "merchant_id", "country_code", "industry")
 INT_FIELDS = ("account_age_days", "disputes_30d", "failed_payouts_30d", "declined_charges_30d", "previous_cases_30d")
@@ -104,8 +104,13 @@ def _rows(path: Path) -> tuple[list[str], Any, str]:
     raise DataError(str(path), None, None, f"unsupported file type {suffix!r}: use .csv, .jsonl or .parquet")
 
 
-def load_cases(path: str | Path, *, columns: dict[str, str] | None = None, defaults: dict[str, Any] | None = None,
-               skip_invalid: bool = False) -> tuple[LabeledCases, list[DataError]]:
+def load_cases(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    skip_invalid: bool = False,
+) -> tuple[LabeledCases, list[DataError]]:
     """Read labelled cases; returns (dataset, errors of skipped rows). See the module docstring."""
     path = Path(path)
     columns = dict(columns or {})
@@ -123,13 +128,21 @@ def load_cases(path: str | Path, *, columns: dict[str, str] | None = None, defau
             raise DataError(str(path), None, column, f"missing column (mapped to field {field!r})")
     present = {field for field, column in source_of.items() if column in names}
     if not present & {"subject", "body"}:
-        raise DataError(str(path), None, None, "missing column: a case needs a 'subject' or 'body' column "
-                        "(map one with --column body=COLUMN)")
+        raise DataError(
+            str(path),
+            None,
+            None,
+            "missing column: a case needs a 'subject' or 'body' column (map one with --column body=COLUMN)",
+        )
     if "channel" not in present and "channel" not in defaults:
-        raise DataError(str(path), None, "channel", "missing column (add it, map it with --column channel=COLUMN "
-                        "or set --default channel=VALUE)")
-    extra_columns = {c[len("extra."):]: c for c in names if c.startswith("extra.")}
-    extra_columns.update({f[len("extra."):]: c for f, c in columns.items() if f.startswith("extra.")})
+        raise DataError(
+            str(path),
+            None,
+            "channel",
+            "missing column (add it, map it with --column channel=COLUMN or set --default channel=VALUE)",
+        )
+    extra_columns = {c[len("extra.") :]: c for c in names if c.startswith("extra.")}
+    extra_columns.update({f[len("extra.") :]: c for f, c in columns.items() if f.startswith("extra.")})
     truth_columns = [c for c in names if c.startswith("true_")]
     labels_present = [f for f in LABEL_FIELDS if f in present]
 
@@ -139,7 +152,8 @@ def load_cases(path: str | Path, *, columns: dict[str, str] | None = None, defau
     skipped: list[DataError] = []
     for number, row in rows:
         try:
-            def value(field: str) -> Any:
+
+            def value(field: str, row: dict[str, Any] = row) -> Any:
                 raw = row.get(source_of[field]) if field in present else None
                 if raw is None or raw == "":
                     return defaults.get(field)
@@ -159,8 +173,9 @@ def load_cases(path: str | Path, *, columns: dict[str, str] | None = None, defau
         truth_rows.append(truth)
     if not cases:
         raise DataError(str(path), None, None, "no valid cases in the file")
-    return LabeledCases(cases=cases, labels=_label_arrays(labels), source=str(path),
-                        truth=_truth_arrays(truth_rows, truth_columns)), skipped
+    return LabeledCases(
+        cases=cases, labels=_label_arrays(labels), source=str(path), truth=_truth_arrays(truth_rows, truth_columns)
+    ), skipped
 
 
 def _column_name(field: str, source_of: dict[str, str]) -> str:
@@ -186,7 +201,7 @@ def _parse_row(value, labels_present: list[str], row: dict, extra_columns: dict[
             fields[field] = "standard" if field == "support_plan" else ""
             continue
         text = str(raw).strip().lower()
-        text = text[len(ENUM_PREFIX[field]):] if text.startswith(ENUM_PREFIX[field]) else text
+        text = text[len(ENUM_PREFIX[field]) :] if text.startswith(ENUM_PREFIX[field]) else text
         if text not in allowed:
             raise _Invalid(field, f"unknown value {raw!r}; expected one of {', '.join(allowed)}")
         fields[field] = text
@@ -304,7 +319,7 @@ def _truth_arrays(rows: list[dict[str, float]], columns: list[str]) -> dict[str,
         return {}
     table = {c: np.array([r[c] for r in rows]) for c in columns}
     truth: dict[str, np.ndarray] = {}
-    queues = [c[len("true_queue_"):] for c in columns if c.startswith("true_queue_")]
+    queues = [c[len("true_queue_") :] for c in columns if c.startswith("true_queue_")]
     if queues:
         truth["queues"] = np.array(queues, dtype=object)
         truth["routing"] = np.stack([table[f"true_queue_{q}"] for q in queues], axis=1)
@@ -327,6 +342,12 @@ def load_articles(path: str | Path) -> tuple[Article, ...]:
     for number, row in rows:
         if not str(row.get("article_id") or "").strip():
             raise DataError(str(path), number, "article_id", "empty value", row_word)
-        articles.append(Article(str(row["article_id"]).strip(), str(row.get("queue") or ""),
-                                str(row.get("title") or ""), f"{row.get('title') or ''} {row.get('text') or ''}"))
+        articles.append(
+            Article(
+                str(row["article_id"]).strip(),
+                str(row.get("queue") or ""),
+                str(row.get("title") or ""),
+                f"{row.get('title') or ''} {row.get('text') or ''}",
+            )
+        )
     return tuple(articles)

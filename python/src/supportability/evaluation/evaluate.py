@@ -3,13 +3,14 @@ Bayes-optimal reference when the data carries the generator's true probabilities
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import softmax
 
+from supportability import metrics as m
 from supportability.data.dataset import LabeledCases
-from supportability.evaluation import metrics as m
 from supportability.models.heads import HeadsModel
 
 SLICE_ATTRIBUTES = ("channel", "language", "support_plan")
@@ -25,7 +26,7 @@ class Evaluation:
     case_count: int = 0
 
     def add(self, task: str, name: str, value: float, slice_: str = "") -> None:
-        if value == value:  # skip NaN (e.g. AUROC of a slice with one class)
+        if not math.isnan(value):  # skip NaN (e.g. AUROC of a slice with one class)
             self.metrics.append((task, name, float(value), slice_))
 
     def get(self, task: str, name: str, slice_: str = "") -> float | None:
@@ -70,7 +71,7 @@ def _classification(ev, model, task, key, data, p, scores, slices) -> None:
     labels = np.array([head.labels.index(v) if v in head.labels else -1 for v in data.labels[key]])
     known = labels >= 0
     p, labels = p[known], labels[known]
-    raw = softmax(scores[known, head.start:head.stop], axis=1)
+    raw = softmax(scores[known, head.start : head.stop], axis=1)
     for name, mask in slices.items():
         mk = mask[known]
         if mk.sum() == 0:
@@ -94,9 +95,15 @@ def _classification(ev, model, task, key, data, p, scores, slices) -> None:
         ev.add(task, "bayes_expected_top1_accuracy", float(truth.max(axis=1).mean()))
         ev.add(task, "bayes_log_loss", m.log_loss(truth, labels))
         ev.add(task, "bayes_ece", m.multiclass_ece(truth, labels))
-    ev.plots[task] = {"confidence": p.max(1), "correct": p.argmax(1) == labels, "raw_confidence": raw.max(1),
-                      "raw_correct": raw.argmax(1) == labels, "pred": p.argmax(1), "labels": labels,
-                      "names": head.labels}
+    ev.plots[task] = {
+        "confidence": p.max(1),
+        "correct": p.argmax(1) == labels,
+        "raw_confidence": raw.max(1),
+        "raw_correct": raw.argmax(1) == labels,
+        "pred": p.argmax(1),
+        "labels": labels,
+        "names": head.labels,
+    }
 
 
 def _binary(ev, model, task, y, p, scores, data, slices) -> None:
@@ -116,8 +123,13 @@ def _binary(ev, model, task, y, p, scores, data, slices) -> None:
         ev.add(task, "bayes_ece", m.binary_ece(truth, y))
         ev.add(task, "bayes_brier", m.brier(truth, y))
         ev.add(task, "bayes_log_loss", m.binary_log_loss(truth, y))
-    ev.plots[task] = {"confidence": p, "correct": y, "raw_confidence": raw, "raw_correct": y,
-                      "calibrator": head.calibrator.method}
+    ev.plots[task] = {
+        "confidence": p,
+        "correct": y,
+        "raw_confidence": raw,
+        "raw_correct": y,
+        "calibrator": head.calibrator.method,
+    }
 
 
 def _resolution(ev, data, quantiles) -> None:
@@ -129,8 +141,11 @@ def _resolution(ev, data, quantiles) -> None:
     if "resolution_p50" in data.truth:
         ev.add("resolution_time", "bayes_pinball_p50_hours", m.pinball_loss(hours, data.truth["resolution_p50"], 0.5))
         ev.add("resolution_time", "bayes_pinball_p90_hours", m.pinball_loss(hours, data.truth["resolution_p90"], 0.9))
-        ev.add("resolution_time", "bayes_mae_log_hours",
-               float(np.mean(np.abs(np.log(hours) - np.log(data.truth["resolution_p50"])))))
+        ev.add(
+            "resolution_time",
+            "bayes_mae_log_hours",
+            float(np.mean(np.abs(np.log(hours) - np.log(data.truth["resolution_p50"])))),
+        )
 
 
 def _decision(ev, model, data, p) -> None:

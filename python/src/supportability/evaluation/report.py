@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from supportability.evaluation.evaluate import Evaluation
-from supportability.evaluation.metrics import reliability_bins
+from supportability.metrics import reliability_bins
 
 
 def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_source: str = "") -> Path:
@@ -21,9 +21,17 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(
-        {"title": title, "data_source": data_source, "case_count": ev.case_count,
-         "metrics": [{"task": t, "name": n, "value": v, "slice": s} for t, n, v, s in ev.metrics]}, indent=2))
+    (out / "metrics.json").write_text(
+        json.dumps(
+            {
+                "title": title,
+                "data_source": data_source,
+                "case_count": ev.case_count,
+                "metrics": [{"task": t, "name": n, "value": v, "slice": s} for t, n, v, s in ev.metrics],
+            },
+            indent=2,
+        )
+    )
 
     images: list[tuple[str, str]] = []
 
@@ -43,8 +51,13 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
             correct = plot[f"{key}_correct" if key else "correct"]
             x, y, _ = reliability_bins(conf, correct)
             ax.plot(x, y, style, ms=4, label=label)
-        ax.set(xlabel="predicted probability" + (" (top class)" if "names" in plot else ""),
-               ylabel="observed frequency", title=f"{task}: reliability", xlim=(0, 1), ylim=(0, 1))
+        ax.set(
+            xlabel="predicted probability" + (" (top class)" if "names" in plot else ""),
+            ylabel="observed frequency",
+            title=f"{task}: reliability",
+            xlim=(0, 1),
+            ylim=(0, 1),
+        )
         ax.legend(loc="upper left", fontsize=8)
         save(fig, f"reliability_{task}.png", f"Reliability diagram of {task}, before and after calibration.")
         if "names" in plot:
@@ -66,8 +79,12 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
         ax.plot(plot["coverage"], plot["precision"], label="precision at coverage")
         ax.axhline(plot["target"], color="grey", ls="--", lw=1, label="target precision")
         ax.plot(*plot["operating_point"], "o", color="red", label="chosen threshold")
-        ax.set(xlabel="coverage (share auto-routed)", ylabel="precision of auto-routed cases",
-               title="auto-route decision", ylim=(max(0.0, min(plot["precision"]) - 0.05), 1.0))
+        ax.set(
+            xlabel="coverage (share auto-routed)",
+            ylabel="precision of auto-routed cases",
+            title="auto-route decision",
+            ylim=(max(0.0, min(plot["precision"]) - 0.05), 1.0),
+        )
         ax.legend(fontsize=8)
         save(fig, "decision_precision_coverage.png", "Precision-coverage curve of the auto-route decision.")
 
@@ -75,7 +92,7 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
     if sliced:
         keys = sorted({(t, n) for t, n, _, _ in sliced if n in ("top1_accuracy", "auroc", "ece")})
         fig, axes = plt.subplots(len(keys), 1, figsize=(7, 1.9 * len(keys)), squeeze=False)
-        for ax, (task, name) in zip(axes[:, 0], keys):
+        for ax, (task, name) in zip(axes[:, 0], keys, strict=True):
             rows = [(s, v) for t, n, v, s in sliced if (t, n) == (task, name)]
             ax.barh([s for s, _ in rows], [v for _, v in rows], color="#4a7ab5")
             ax.set_title(f"{task} {name} by slice", fontsize=9)
@@ -84,13 +101,18 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
 
     rows = "\n".join(
         f"<tr><td>{html.escape(t)}</td><td>{html.escape(n)}</td><td>{v:.4f}</td><td>{html.escape(s)}</td></tr>"
-        for t, n, v, s in ev.metrics)
-    figures = "\n".join(f'<figure><img src="{name}" alt="{html.escape(caption)}"><figcaption>'
-                        f"{html.escape(caption)}</figcaption></figure>" for name, caption in images)
+        for t, n, v, s in ev.metrics
+    )
+    figures = "\n".join(
+        f'<figure><img src="{name}" alt="{html.escape(caption)}"><figcaption>'
+        f"{html.escape(caption)}</figcaption></figure>"
+        for name, caption in images
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}} td,th{{padding:2px 10px;text-align:left}}
-figure{{display:inline-block;margin:8px}} table{{border-collapse:collapse}} tr:nth-child(even){{background:#f3f3f3}}</style>
+figure{{display:inline-block;margin:8px}}
+table{{border-collapse:collapse}} tr:nth-child(even){{background:#f3f3f3}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p>Data: {html.escape(data_source)} — {ev.case_count} evaluation cases. Metrics named <code>bayes_*</code> are

@@ -14,7 +14,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from supportability.models.api import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, Case
+from supportability.domain import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, Case
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SECONDS_PER_YEAR = 365.0 * 86400
@@ -58,8 +58,8 @@ class ContextEncoder:
             self._columns.append((attr, {v: position + k for k, v in enumerate(values)}))
             position += len(values)
         fitted = self.mean is not None and self.scale is not None
-        self._numeric_mean = self.mean[:self._n_numeric].tolist() if fitted else []
-        self._numeric_scale = self.scale[:self._n_numeric].tolist() if fitted else []
+        self._numeric_mean = self.mean[: self._n_numeric].tolist() if fitted else []
+        self._numeric_scale = self.scale[: self._n_numeric].tolist() if fitted else []
 
     def fit(self, cases: Sequence[Case]) -> ContextEncoder:
         def frequent(attr: str) -> list[str]:
@@ -76,9 +76,12 @@ class ContextEncoder:
         }
         extra = Counter(k for c in cases for k, v in c.extra_features.items() if isinstance(v, int | float | bool))
         self.extra_numeric = sorted(k for k, n in extra.items() if n >= MIN_CATEGORY_COUNT)
-        self.names = ([name for name, _ in NUMERIC] + ["create_time.years"] +
-                      [f"extra.{k}" for k in self.extra_numeric] +
-                      [f"{attr}={v}" for attr, values in self.categories.items() for v in values])
+        self.names = (
+            [name for name, _ in NUMERIC]
+            + ["create_time.years"]
+            + [f"extra.{k}" for k in self.extra_numeric]
+            + [f"{attr}={v}" for attr, values in self.categories.items() for v in values]
+        )
         self.mean, self.scale = None, None
         self._index()
         n_numeric = self._n_numeric
@@ -115,4 +118,6 @@ class ContextEncoder:
         """`transform` of one case as plain floats: cheaper than numpy on arrays this small."""
         row = self._raw(case, now)
         # Only the numeric columns are scaled (the one-hots have mean 0, scale 1).
-        return [(v - m) / s for v, m, s in zip(row, self._numeric_mean, self._numeric_scale)] + row[self._n_numeric:-1]
+        return [(v - m) / s for v, m, s in zip(row, self._numeric_mean, self._numeric_scale, strict=False)] + row[
+            self._n_numeric : -1
+        ]

@@ -50,23 +50,23 @@ class TextFeaturizer:
         self._char_index: dict[str, int] = {}
         for name, k in (self.vocabulary or {}).items():
             if name.startswith(WORD_PREFIX):
-                self._word_index[name[len(WORD_PREFIX):]] = k
+                self._word_index[name[len(WORD_PREFIX) :]] = k
             else:
-                self._char_index[name[len(CHAR_PREFIX):]] = k
+                self._char_index[name[len(CHAR_PREFIX) :]] = k
 
     def analyze(self, text: str) -> tuple[list[str], list[str]]:
         """The word and character n-grams of a text (without their name prefixes), with repeats."""
         tokens = _TOKEN.findall(text.lower())
         words = list(tokens)
         for n in range(2, self.word_ngrams + 1):
-            words += map(" ".join, zip(*(tokens[k:] for k in range(n))))
+            words += map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))
         chars: list[str] = []
         if self.char_ngrams:
             low, high = self.char_ngrams
             for token in tokens:
                 padded = f" {token} "
                 for n in range(low, min(high, len(padded)) + 1):
-                    chars += [padded[k:k + n] for k in range(len(padded) - n + 1)]
+                    chars += [padded[k : k + n] for k in range(len(padded) - n + 1)]
         return words, chars
 
     def fit(self, texts: Iterable[str]) -> TextFeaturizer:

@@ -6,41 +6,12 @@ The service and the in-process `Predictor` code against exactly these types; eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-# The task names used everywhere: ModelInfo.tasks, metrics, explanations.
-TASKS = ("routing", "escalation", "urgency", "csat_risk", "resolution_time", "articles", "decision")
-CHANNELS = ("email", "chat", "phone", "web_form", "api")
-SUPPORT_PLANS = ("standard", "premium", "enterprise")
-INTEGRATION_TYPES = ("hosted", "direct_api", "plugin", "platform", "terminal")
-URGENCY_LEVELS = ("low", "normal", "high", "critical")
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One support case. Enums are lower-case strings (see the tuples above)."""
-
-    subject: str
-    body: str
-    channel: str
-    language: str = ""
-    case_id: str = ""
-    create_time: datetime | None = None
-    merchant_id: str = ""
-    country_code: str = ""
-    account_age_days: int = 0
-    industry: str = ""
-    support_plan: str = "standard"
-    monthly_volume_usd: float = 0.0
-    integration_type: str = ""
-    disputes_30d: int = 0
-    failed_payouts_30d: int = 0
-    declined_charges_30d: int = 0
-    previous_cases_30d: int = 0
-    extra_features: Mapping[str, float | str | bool] = field(default_factory=dict)
+from supportability.domain import Case
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit, log_softmax
 
-from supportability.evaluation.metrics import binary_ece, multiclass_ece
+from supportability.metrics import binary_ece, multiclass_ece
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -47,13 +47,18 @@ class Temperature:
     def fit(self, logits: np.ndarray, labels: np.ndarray) -> Temperature:
         rows = np.arange(len(labels))
         if self.method == "temperature_floor":
+
             def nll2(theta: np.ndarray) -> float:
                 floor = expit(theta[1])
                 p = (1 - floor) * softmax(logits / np.exp(theta[0]))[rows, labels] + floor / logits.shape[1]
                 return -np.log(p).mean()
 
-            theta = minimize(nll2, np.array([0.0, -4.0]), method="Nelder-Mead",
-                             options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 400}).x
+            theta = minimize(
+                nll2,
+                np.array([0.0, -4.0]),
+                method="Nelder-Mead",
+                options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 400},
+            ).x
             self.t, self.floor = float(np.exp(theta[0])), float(expit(theta[1]))
             return self
 
@@ -147,10 +152,12 @@ REPEATS = 10  # random 2-fold splits of the held-out set per candidate
 
 def _two_fold(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.random.default_rng(seed).permutation(n)
-    return order[: n // 2], order[n // 2:]
+    return order[: n // 2], order[n // 2 :]
 
 
-def _choose(candidates: dict[str, Callable[[np.ndarray, np.ndarray], float]], n: int, seed: int) -> tuple[str, dict[str, float]]:
+def _choose(
+    candidates: dict[str, Callable[[np.ndarray, np.ndarray], float]], n: int, seed: int
+) -> tuple[str, dict[str, float]]:
     """The simplest candidate whose cross-fitted ECE is within one standard error of the best one's.
 
     `candidates` maps a name (simplest first) to ECE(fit on one half, measured on the other). One
@@ -159,11 +166,13 @@ def _choose(candidates: dict[str, Callable[[np.ndarray, np.ndarray], float]], n:
     simpler one by more than that noise: otherwise the choice would follow the noise.
     """
     splits = [_two_fold(n, seed + r) for r in range(REPEATS)]
-    ece = {name: np.array([np.mean([measure(f, h), measure(h, f)]) for f, h in splits])
-           for name, measure in candidates.items()}
+    ece = {
+        name: np.array([np.mean([measure(f, h), measure(h, f)]) for f, h in splits])
+        for name, measure in candidates.items()
+    }
     best = min(ece, key=lambda name: ece[name].mean())
-    for name in ece:  # simplest first
-        difference = ece[name] - ece[best]
+    for name, scores in ece.items():  # simplest first
+        difference = scores - ece[best]
         if difference.mean() <= difference.std(ddof=1) / np.sqrt(REPEATS):
             return name, {k: float(v.mean()) for k, v in ece.items()}
     raise AssertionError("unreachable: the best candidate is within noise of itself")
@@ -171,22 +180,40 @@ def _choose(candidates: dict[str, Callable[[np.ndarray, np.ndarray], float]], n:
 
 def choose_multiclass(logits: np.ndarray, labels: np.ndarray, seed: int = 0) -> tuple[Temperature, dict[str, float]]:
     """'none', temperature or temperature with a floor (see `_choose`); then refit on all the held-out data."""
+
     def fitted(method: str) -> Callable[[np.ndarray, np.ndarray], float]:
         return lambda f, h: multiclass_ece(Temperature(method=method).fit(logits[f], labels[f])(logits[h]), labels[h])
 
-    best, scores = _choose({"none": lambda _f, h: multiclass_ece(softmax(logits[h]), labels[h]),
-                            "temperature": fitted("temperature"), "temperature_floor": fitted("temperature_floor")},
-                           len(labels), seed)
+    best, scores = _choose(
+        {
+            "none": lambda _f, h: multiclass_ece(softmax(logits[h]), labels[h]),
+            "temperature": fitted("temperature"),
+            "temperature_floor": fitted("temperature_floor"),
+        },
+        len(labels),
+        seed,
+    )
     return (Temperature(1.0, "none") if best == "none" else Temperature(method=best).fit(logits, labels)), scores
 
 
 def choose_binary(logits: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[Platt | Isotonic, dict[str, float]]:
     """'none', Platt or isotonic (see `_choose`); then refit on all the held-out data."""
+
     def fitted(make: type[Platt] | type[Isotonic]) -> Callable[[np.ndarray, np.ndarray], float]:
         return lambda f, h: binary_ece(make().fit(logits[f], y[f])(logits[h]), y[h])
 
-    best, scores = _choose({"none": lambda _f, h: binary_ece(expit(logits[h]), y[h]),
-                            "platt": fitted(Platt), "isotonic": fitted(Isotonic)}, len(y), seed)
-    chosen = {"none": lambda: Platt(1.0, 0.0, "none"), "platt": lambda: Platt().fit(logits, y),
-              "isotonic": lambda: Isotonic().fit(logits, y)}[best]()
+    best, scores = _choose(
+        {
+            "none": lambda _f, h: binary_ece(expit(logits[h]), y[h]),
+            "platt": fitted(Platt),
+            "isotonic": fitted(Isotonic),
+        },
+        len(y),
+        seed,
+    )
+    chosen = {
+        "none": lambda: Platt(1.0, 0.0, "none"),
+        "platt": lambda: Platt().fit(logits, y),
+        "isotonic": lambda: Isotonic().fit(logits, y),
+    }[best]()
     return chosen, scores

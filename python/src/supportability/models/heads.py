@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from supportability.models.api import Case, CaseResult, ModelInfo
+from supportability.domain import Case
+from supportability.models.api import CaseResult, ModelInfo
 from supportability.models.calibration import Isotonic, Platt, Temperature
 
 Z90 = 1.2815515655446004  # the standard normal's 90% quantile
@@ -97,7 +98,7 @@ class HeadsModel:
         """Calibrated outputs per task, vectorised over the batch."""
         out: dict[str, np.ndarray] = {}
         for task, head in self.heads.items():
-            s = scores[:, head.start:head.stop]
+            s = scores[:, head.start : head.stop]
             if task == "resolution_time":
                 # log-hours ~ N(mu, sigma): columns exp(mu) and exp(mu + z90 * sigma)
                 sigma = np.maximum(s[:, 1:], 0.05) * head.calibrator.t
@@ -111,8 +112,9 @@ class HeadsModel:
     # A batch runs vectorised in numpy; a single case (the serving hot path) goes through plain
     # Python floats in `_outputs_one`, where numpy's per-call overhead on tiny arrays would cost
     # more than the arithmetic. tests/ml/test_prediction_paths.py holds the two to the same answers.
-    def predict(self, cases: Sequence[Case], *, top_k: int = 3, article_count: int = 3,
-                explain: bool = False) -> list[CaseResult]:
+    def predict(
+        self, cases: Sequence[Case], *, top_k: int = 3, article_count: int = 3, explain: bool = False
+    ) -> list[CaseResult]:
         if not cases:
             return []
         scores, state = self.raw_scores(cases)
@@ -121,7 +123,7 @@ class HeadsModel:
         results = [CaseResult() for _ in cases]
         if "routing" in out:
             labels, threshold = self.heads["routing"].labels, self.decision_threshold
-            for result, (p, top) in zip(results, out["routing"]):
+            for result, (p, top) in zip(results, out["routing"], strict=True):
                 result.routing = [(labels[k], p[k]) for k in top[:top_k]]
                 if threshold is not None:
                     confidence = p[top[0]]
@@ -129,17 +131,17 @@ class HeadsModel:
                     result.decision = (action, labels[top[0]], confidence, threshold)
         if "urgency" in out:
             levels = self.heads["urgency"].labels
-            for result, (p, k) in zip(results, out["urgency"]):
-                result.urgency = (levels[k], dict(zip(levels, p)))
-        for result, value in zip(results, out.get("escalation", ())):
+            for result, (p, k) in zip(results, out["urgency"], strict=True):
+                result.urgency = (levels[k], dict(zip(levels, p, strict=True)))
+        for result, value in zip(results, out.get("escalation", ()), strict=False):
             result.escalation = value
-        for result, value in zip(results, out.get("csat_risk", ())):
+        for result, value in zip(results, out.get("csat_risk", ()), strict=False):
             result.csat_risk = value
-        for result, (p50, p90) in zip(results, out.get("resolution_time", ())):
+        for result, (p50, p90) in zip(results, out.get("resolution_time", ()), strict=False):
             result.resolution_time = (p50, p90)
         if "articles" in out:
             ids, titles = self.articles.ids, self.articles.titles
-            for result, (row, top) in zip(results, out["articles"]):
+            for result, (row, top) in zip(results, out["articles"], strict=True):
                 result.articles = [(ids[k], titles[k], row[k]) for k in top]
         if explain:
             for i, result in enumerate(results):
@@ -153,21 +155,21 @@ class HeadsModel:
         out: dict[str, list] = {}
         for task, p in probs.items():
             if task == "routing":
-                out[task] = list(zip(p.tolist(), top_columns(p, top_k).tolist()))
+                out[task] = list(zip(p.tolist(), top_columns(p, top_k).tolist(), strict=True))
             elif task == "urgency":
-                out[task] = list(zip(p.tolist(), p.argmax(axis=1).tolist()))
+                out[task] = list(zip(p.tolist(), p.argmax(axis=1).tolist(), strict=True))
             else:
                 out[task] = p.tolist()
         articles = self.article_scores(scores, probs.get("routing"))
         if articles is not None:
-            out["articles"] = list(zip(articles.tolist(), top_columns(articles, article_count).tolist()))
+            out["articles"] = list(zip(articles.tolist(), top_columns(articles, article_count).tolist(), strict=True))
         return out
 
     def _outputs_one(self, scores: np.ndarray, top_k: int, article_count: int) -> dict[str, list]:
         row = scores[0].tolist()
         out: dict[str, list] = {}
         for task, head in self.heads.items():
-            s = row[head.start:head.stop]
+            s = row[head.start : head.stop]
             if task == "resolution_time":
                 sigma = max(s[1], 0.05) * head.calibrator.t
                 out[task] = [(math.exp(s[0]), math.exp(s[0] + Z90 * sigma))]
@@ -179,10 +181,10 @@ class HeadsModel:
                 out[task] = [(p, order[:top_k] if task == "routing" else order[0])]
         if self.articles is not None:
             a = self.articles
-            cosine = row[a.start:a.stop]
+            cosine = row[a.start : a.stop]
             if "routing" in out and a.routing_weight:
                 routing, weight = out["routing"][0][0], a.routing_weight
-                cosine = [v + weight * routing[q] if q >= 0 else v for v, q in zip(cosine, a.queue_list)]
+                cosine = [v + weight * routing[q] if q >= 0 else v for v, q in zip(cosine, a.queue_list, strict=True)]
             order = sorted(range(len(cosine)), key=cosine.__getitem__, reverse=True)
             out["articles"] = [(cosine, order[:article_count])]
         return out
@@ -192,7 +194,7 @@ class HeadsModel:
         if self.articles is None:
             return None
         a = self.articles
-        ranked = scores[:, a.start:a.stop].copy()
+        ranked = scores[:, a.start : a.stop].copy()
         if routing is not None and a.routing_weight:
             ranked[:, a.with_queue] += a.routing_weight * routing[:, a.queue_of]
         return ranked
@@ -216,8 +218,14 @@ class Inputs:
     context_weights: np.ndarray  # (context features, score columns)
 
 
-def attribute_linear(heads: dict[str, Head], scores: np.ndarray, inputs: Inputs, text_names: list[str],
-                     context_names: list[str], result: CaseResult) -> Explanations:
+def attribute_linear(
+    heads: dict[str, Head],
+    scores: np.ndarray,
+    inputs: Inputs,
+    text_names: list[str],
+    context_names: list[str],
+    result: CaseResult,
+) -> Explanations:
     """Per task, the features whose value x weight moved the predicted output most: for a class,
     relative to the average class; for the resolution time, its median. Exact for a linear model,
     the local (gradient x input) attribution for a piecewise-linear one."""
@@ -231,19 +239,22 @@ def attribute_linear(heads: dict[str, Head], scores: np.ndarray, inputs: Inputs,
         elif width == 1:
             column, target, scale, baseline = head.start, BINARY_TARGETS.get(task, task), 1.0, None
         else:
-            k = int(np.argmax(scores[head.start:head.stop]))
+            k = int(np.argmax(scores[head.start : head.stop]))
             column, target, scale = head.start + k, head.labels[k], 1.0 / head.calibrator.t
             baseline = (head.start, head.stop)  # contributions relative to the average class
         w_text = inputs.text_weights[:, column]
         w_ctx = inputs.context_weights[:, column]
         if baseline:
-            w_text = w_text - inputs.text_weights[:, baseline[0]:baseline[1]].mean(axis=1)
-            w_ctx = w_ctx - inputs.context_weights[:, baseline[0]:baseline[1]].mean(axis=1)
+            w_text = w_text - inputs.text_weights[:, baseline[0] : baseline[1]].mean(axis=1)
+            w_ctx = w_ctx - inputs.context_weights[:, baseline[0] : baseline[1]].mean(axis=1)
         contributions = np.concatenate([vals * w_text, inputs.context * w_ctx]) * scale
         # Ties (e.g. n-grams that always occur together get equal weights) go to the lower feature column.
         top = np.lexsort((feature_ids, -np.abs(contributions)))[:EXPLAIN_TOP]
-        features = [(text_names[idx[k]] if k < len(idx) else context_names[k - len(idx)],
-                     float(contributions[k])) for k in top if contributions[k] != 0]
+        features = [
+            (text_names[idx[k]] if k < len(idx) else context_names[k - len(idx)], float(contributions[k]))
+            for k in top
+            if contributions[k] != 0
+        ]
         explanations.append((task, target, features))
     if result.decision is not None and "routing" in heads:
         explanations.append(("decision", result.decision[0], explanations[0][2] if explanations else []))
@@ -279,29 +290,58 @@ def _calibrator_from(state: dict, arrays: Any, key: str) -> Temperature | Platt 
 def dump_heads(model: HeadsModel, arrays: dict[str, np.ndarray]) -> dict:
     """The JSON-able part every model kind stores alike; array parts go into `arrays`."""
     state: dict[str, Any] = {
-        "heads": [{"task": h.task, "start": h.start, "stop": h.stop, "labels": list(h.labels),
-                   "calibrator": _calibrator_state(h.calibrator, arrays, f"calibrator.{h.task}")}
-                  for h in model.heads.values()],
+        "heads": [
+            {
+                "task": h.task,
+                "start": h.start,
+                "stop": h.stop,
+                "labels": list(h.labels),
+                "calibrator": _calibrator_state(h.calibrator, arrays, f"calibrator.{h.task}"),
+            }
+            for h in model.heads.values()
+        ],
         "decision": {"threshold": model.decision_threshold, "target_precision": model.decision_target_precision},
         "articles": None,
     }
     if model.articles is not None:
         a = model.articles
         arrays["articles.queue_index"] = a.queue_index
-        state["articles"] = {"start": a.start, "stop": a.stop, "ids": list(a.ids), "titles": list(a.titles),
-                             "routing_weight": a.routing_weight}
+        state["articles"] = {
+            "start": a.start,
+            "stop": a.stop,
+            "ids": list(a.ids),
+            "titles": list(a.titles),
+            "routing_weight": a.routing_weight,
+        }
     return state
 
 
 def load_heads(state: dict, arrays: Any) -> dict[str, Any]:
     """Keyword arguments (heads, articles, decision_threshold, decision_target_precision) for a model kind."""
-    heads = {h["task"]: Head(h["task"], h["start"], h["stop"], tuple(h["labels"]),
-                             _calibrator_from(h["calibrator"], arrays, f"calibrator.{h['task']}"))
-             for h in state["heads"]}
+    heads = {
+        h["task"]: Head(
+            h["task"],
+            h["start"],
+            h["stop"],
+            tuple(h["labels"]),
+            _calibrator_from(h["calibrator"], arrays, f"calibrator.{h['task']}"),
+        )
+        for h in state["heads"]
+    }
     articles = None
     if state["articles"]:
         a = state["articles"]
-        articles = Articles(a["start"], a["stop"], tuple(a["ids"]), tuple(a["titles"]),
-                            arrays["articles.queue_index"], a["routing_weight"])
-    return {"heads": heads, "articles": articles, "decision_threshold": state["decision"]["threshold"],
-            "decision_target_precision": state["decision"]["target_precision"]}
+        articles = Articles(
+            a["start"],
+            a["stop"],
+            tuple(a["ids"]),
+            tuple(a["titles"]),
+            arrays["articles.queue_index"],
+            a["routing_weight"],
+        )
+    return {
+        "heads": heads,
+        "articles": articles,
+        "decision_threshold": state["decision"]["threshold"],
+        "decision_target_precision": state["decision"]["target_precision"],
+    }

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from supportability.domain import Case
 from supportability.features.context import ContextEncoder
 from supportability.features.storage import dump_features, load_features, text_and_context_schema
 from supportability.features.text import TextFeaturizer
-from supportability.models.api import Case, CaseResult, ModelInfo
+from supportability.models.api import CaseResult, ModelInfo
 from supportability.models.heads import (
     Articles,
     Explanations,
@@ -65,7 +66,9 @@ class LinearSupportModel(HeadsModel):
             text_scores = values @ self.w_text[columns]
         else:
             x_context = self.context.transform(cases, now)
-            text_scores = sp.csr_matrix((values, columns, indptr), shape=(len(cases), self.w_text.shape[0])) @ self.w_text
+            text_scores = (
+                sp.csr_matrix((values, columns, indptr), shape=(len(cases), self.w_text.shape[0])) @ self.w_text
+            )
         scores = text_scores + x_context @ self.w_context + self.bias
         if self.articles is not None:  # dot products with unit article vectors -> cosines
             if len(cases) == 1:
@@ -74,7 +77,7 @@ class LinearSupportModel(HeadsModel):
                 rows = np.repeat(np.arange(len(cases)), np.diff(indptr))
                 norm = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(cases)))[:, None]
                 norm[norm == 0] = 1.0
-            scores[:, self.articles.start:self.articles.stop] /= norm
+            scores[:, self.articles.start : self.articles.stop] /= norm
         return scores, (text, x_context)
 
     # ---- explanations -----------------------------------------------------------------------
@@ -86,9 +89,15 @@ class LinearSupportModel(HeadsModel):
     def explain(self, i: int, scores: np.ndarray, state: Any, result: CaseResult) -> Explanations:
         """Per task, the features whose weight x value moved the predicted output most."""
         (indptr, columns, values), x_context = state[0], state[1][i]
-        idx, vals = columns[indptr[i]:indptr[i + 1]], values[indptr[i]:indptr[i + 1]]
-        return attribute_linear(self.heads, scores, Inputs(idx, vals, self.w_text[idx], x_context, self.w_context),
-                                self.feature_names(), self.context.names, result)
+        idx, vals = columns[indptr[i] : indptr[i + 1]], values[indptr[i] : indptr[i + 1]]
+        return attribute_linear(
+            self.heads,
+            scores,
+            Inputs(idx, vals, self.w_text[idx], x_context, self.w_context),
+            self.feature_names(),
+            self.context.names,
+            result,
+        )
 
 
 # ---- storage as JSON + arrays (no pickle) ----------------------------------------------------
@@ -104,5 +113,11 @@ def dump_model(model: LinearSupportModel) -> tuple[dict, dict[str, np.ndarray], 
 
 def load_model(state: dict, arrays: Any, files: dict | None = None) -> LinearSupportModel:
     featurizer, context = load_features(state, arrays)
-    return LinearSupportModel(featurizer=featurizer, context=context, w_text=arrays["w_text"],
-                              w_context=arrays["w_context"], bias=arrays["bias"], **load_heads(state, arrays))
+    return LinearSupportModel(
+        featurizer=featurizer,
+        context=context,
+        w_text=arrays["w_text"],
+        w_context=arrays["w_context"],
+        bias=arrays["bias"],
+        **load_heads(state, arrays),
+    )

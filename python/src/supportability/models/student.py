@@ -7,7 +7,7 @@ teacher, cheap enough for the serving hot path.
 Trained in PyTorch (an EmbeddingBag with per-sample weights, see training/neural.py), served here
 in numpy: for one case that is one gather of a few hundred embedding rows and two small matrix
 products, tens of microseconds, with no framework dispatch (bench: `python -m
-supportability.evaluation.compare` prints eager PyTorch and onnxruntime beside it). ReLU makes
+supportability.benchmarks.compare` prints eager PyTorch and onnxruntime beside it). ReLU makes
 the network piecewise linear, so `explain` gives exact local attributions: each feature's value
 times its effective weight through the active hidden units.
 """
@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from supportability.domain import Case
 from supportability.features.context import ContextEncoder
 from supportability.features.storage import dump_features, load_features, text_and_context_schema
 from supportability.features.text import TextFeaturizer
-from supportability.models.api import Case, CaseResult, ModelInfo
+from supportability.models.api import CaseResult, ModelInfo
 from supportability.models.heads import (
     Articles,
     Explanations,
@@ -86,7 +87,7 @@ class StudentSupportModel(HeadsModel):
 
     def explain(self, i: int, scores: np.ndarray, state: Any, result: CaseResult) -> Explanations:
         (indptr, columns, values), x_context, hidden = state[0], state[1][i], state[2][i]
-        idx, vals = columns[indptr[i]:indptr[i + 1]], values[indptr[i]:indptr[i + 1]]
+        idx, vals = columns[indptr[i] : indptr[i + 1]], values[indptr[i] : indptr[i + 1]]
         through = (hidden > 0)[:, None] * self.w_out  # the output weights of the active hidden units
         if self._feature_names is None:
             self._feature_names = self.featurizer.feature_names()
@@ -95,8 +96,13 @@ class StudentSupportModel(HeadsModel):
 
 
 def dump_model(model: StudentSupportModel) -> tuple[dict, dict[str, np.ndarray], dict[str, bytes]]:
-    arrays = {"embedding": model.embedding, "w_context_hidden": model.w_context_hidden, "b_hidden": model.b_hidden,
-              "w_out": model.w_out, "b_out": model.b_out}
+    arrays = {
+        "embedding": model.embedding,
+        "w_context_hidden": model.w_context_hidden,
+        "b_hidden": model.b_hidden,
+        "w_out": model.w_out,
+        "b_out": model.b_out,
+    }
     if model.article_vectors is not None:
         arrays["article_vectors"] = model.article_vectors
     state = {"format": FORMAT, **dump_features(model.featurizer, model.context, arrays), **dump_heads(model, arrays)}
@@ -105,7 +111,14 @@ def dump_model(model: StudentSupportModel) -> tuple[dict, dict[str, np.ndarray],
 
 def load_model(state: dict, arrays: Any, files: dict | None = None) -> StudentSupportModel:
     featurizer, context = load_features(state, arrays)
-    return StudentSupportModel(featurizer=featurizer, context=context, embedding=arrays["embedding"],
-                               w_context_hidden=arrays["w_context_hidden"], b_hidden=arrays["b_hidden"],
-                               w_out=arrays["w_out"], b_out=arrays["b_out"],
-                               article_vectors=arrays.get("article_vectors"), **load_heads(state, arrays))
+    return StudentSupportModel(
+        featurizer=featurizer,
+        context=context,
+        embedding=arrays["embedding"],
+        w_context_hidden=arrays["w_context_hidden"],
+        b_hidden=arrays["b_hidden"],
+        w_out=arrays["w_out"],
+        b_out=arrays["b_out"],
+        article_vectors=arrays.get("article_vectors"),
+        **load_heads(state, arrays),
+    )

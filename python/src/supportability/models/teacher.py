@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 from scipy.special import log_softmax
 
+from supportability.domain import Case
 from supportability.features.context import ContextEncoder
 from supportability.features.storage import dump_context, load_context
 from supportability.models import linear
-from supportability.models.api import Case, ModelInfo
+from supportability.models.api import ModelInfo
 from supportability.models.heads import Articles, Head, HeadsModel, case_text, dump_heads, load_heads
 from supportability.models.linear import LinearSupportModel
 
@@ -62,8 +63,9 @@ class Encoder:
         # process runs the same kernels. Training scores thousands of held-out cases with more.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), options,
-                                                    providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            onnx if isinstance(onnx, bytes) else str(onnx), options, providers=["CPUExecutionProvider"]
+        )
         self.width = self.session.get_outputs()[0].shape[-1]  # the embedding's size
         self.tokenizer_json = tokenizer_json
         self.tokenizer = load_tokenizer(tokenizer_json)
@@ -73,7 +75,7 @@ class Encoder:
         out = np.zeros((len(texts), self.width), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda k: len(encodings[k].ids))
         for start in range(0, len(order), BATCH):
-            chunk = order[start:start + BATCH]
+            chunk = order[start : start + BATCH]
             width = max(len(encodings[k].ids) for k in chunk)
             ids = np.zeros((len(chunk), width), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
@@ -103,14 +105,22 @@ class TeacherSupportModel(HeadsModel):
     kind = "teacher"
 
     def feature_schema(self) -> dict:
-        return {"text": {"encoder": "all-MiniLM-L6-v2 (fine-tuned)", "max_tokens": MAX_TOKENS,
-                         "embedding": int(self.w_embedding.shape[0])},
-                "context": self.context.names}
+        return {
+            "text": {
+                "encoder": "all-MiniLM-L6-v2 (fine-tuned)",
+                "max_tokens": MAX_TOKENS,
+                "embedding": int(self.w_embedding.shape[0]),
+            },
+            "context": self.context.names,
+        }
 
     def raw_scores(self, cases: Sequence[Case], now: datetime | None = None) -> tuple[np.ndarray, Any]:
         embedding = self.encoder([case_text(c) for c in cases]).astype(np.float64)
-        x_context = (np.array([self.context.transform_one(cases[0], now)]) if len(cases) == 1
-                     else self.context.transform(cases, now))
+        x_context = (
+            np.array([self.context.transform_one(cases[0], now)])
+            if len(cases) == 1
+            else self.context.transform(cases, now)
+        )
         scores = embedding @ self.w_embedding + x_context @ self.w_context + self.bias
         if self.companion is not None:
             scores[:, self._routing] += self.companion_weight * self.companion_log_probabilities(cases, now)
@@ -129,15 +139,20 @@ class TeacherSupportModel(HeadsModel):
         (the companion is trained on the same labels)."""
         scores, _ = self.companion.raw_scores(cases, now)
         head = self.companion.heads["routing"]
-        return log_softmax(scores[:, head.start:head.stop], axis=1)
+        return log_softmax(scores[:, head.start : head.stop], axis=1)
 
 
 def dump_model(model: TeacherSupportModel) -> tuple[dict, dict[str, np.ndarray], dict[str, bytes]]:
     arrays = {"w_embedding": model.w_embedding, "w_context": model.w_context, "bias": model.bias}
     if model.article_embeddings is not None:
         arrays["article_embeddings"] = model.article_embeddings
-    state = {"format": FORMAT, "max_tokens": MAX_TOKENS, **dump_context(model.context, arrays),
-             **dump_heads(model, arrays), "companion": None}
+    state = {
+        "format": FORMAT,
+        "max_tokens": MAX_TOKENS,
+        **dump_context(model.context, arrays),
+        **dump_heads(model, arrays),
+        "companion": None,
+    }
     if model.companion is not None:
         companion_state, companion_arrays, _ = linear.dump_model(model.companion)
         state["companion"] = {"weight": model.companion_weight, "model": companion_state}
@@ -154,10 +169,19 @@ def load_model(state: dict, arrays: Any, files: dict[str, Path]) -> TeacherSuppo
     companion, weight = None, 0.0
     if state.get("companion"):
         prefix = "companion."
-        companion = linear.load_model(state["companion"]["model"],
-                                      {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        companion = linear.load_model(
+            state["companion"]["model"], {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        )
         weight = float(state["companion"]["weight"])
-    return TeacherSupportModel(encoder=encoder, encoder_onnx=onnx, context=load_context(state, arrays),
-                               w_embedding=arrays["w_embedding"], w_context=arrays["w_context"], bias=arrays["bias"],
-                               article_embeddings=arrays.get("article_embeddings"), companion=companion,
-                               companion_weight=weight, **load_heads(state, arrays))
+    return TeacherSupportModel(
+        encoder=encoder,
+        encoder_onnx=onnx,
+        context=load_context(state, arrays),
+        w_embedding=arrays["w_embedding"],
+        w_context=arrays["w_context"],
+        bias=arrays["bias"],
+        article_embeddings=arrays.get("article_embeddings"),
+        companion=companion,
+        companion_weight=weight,
+        **load_heads(state, arrays),
+    )

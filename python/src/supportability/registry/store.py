@@ -17,6 +17,7 @@ verifies every artifact's checksum before parsing it, and refuses a format it do
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -63,10 +64,8 @@ class DataSummary:
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for package in ("numpy", "scipy", "scikit-learn", "supportability", "torch", "onnxruntime", "tokenizers"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):  # an optional extra not installed
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return versions
 
 
@@ -158,8 +157,10 @@ class Registry:
                 raise ModelNotFoundError(f"no promoted model version in registry {self.path}")
         manifest = self.manifest(version)
         if manifest.get("format") != MANIFEST_FORMAT:
-            raise ArtifactError(f"model version {version}: manifest format {manifest.get('format')!r} is not "
-                                f"supported (this code reads format {MANIFEST_FORMAT})")
+            raise ArtifactError(
+                f"model version {version}: manifest format {manifest.get('format')!r} is not "
+                f"supported (this code reads format {MANIFEST_FORMAT})"
+            )
         directory = self.versions_dir / version
         artifacts = manifest.get("artifacts", {})
         for name in sorted({*REQUIRED_ARTIFACTS, *artifacts}):
@@ -169,8 +170,10 @@ class Registry:
                 raise ArtifactError(f"model version {version}: artifact {name} is missing")
             actual = _sha256(path)
             if actual != expected:
-                raise ArtifactError(f"model version {version}: checksum mismatch for {name} "
-                                    f"(manifest {expected[:12]}…, file {actual[:12]}…): refusing to load it")
+                raise ArtifactError(
+                    f"model version {version}: checksum mismatch for {name} "
+                    f"(manifest {expected[:12]}…, file {actual[:12]}…): refusing to load it"
+                )
         files = {name: directory / name for name in artifacts if name not in REQUIRED_ARTIFACTS}
         try:
             state = json.loads((directory / "model.json").read_text())
@@ -183,9 +186,15 @@ class Registry:
         return model
 
     # ---- writing ----------------------------------------------------------------------------
-    def register(self, model: HeadsModel, *, data: DataSummary,
-                 metrics: list[tuple[str, str, float, str]] = (), report_dir: str | os.PathLike[str] | None = None,
-                 training_config: dict | None = None) -> str:
+    def register(
+        self,
+        model: HeadsModel,
+        *,
+        data: DataSummary,
+        metrics: list[tuple[str, str, float, str]] = (),
+        report_dir: str | os.PathLike[str] | None = None,
+        training_config: dict | None = None,
+    ) -> str:
         """Store a trained model as a new version and return the version (not promoted)."""
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC).replace(microsecond=0)
@@ -207,16 +216,21 @@ class Registry:
                 "model_format": state["format"],
                 "data": {"source": data.source, "case_count": data.case_count, "fingerprint": data.fingerprint},
                 "tasks": list(model.tasks),
-                "label_sets": {h.task: list(h.labels) for h in model.heads.values()
-                               if h.task in ("routing", "urgency")},
+                "label_sets": {
+                    h.task: list(h.labels) for h in model.heads.values() if h.task in ("routing", "urgency")
+                },
                 "feature_schema": model.feature_schema(),
-                "decision": {"threshold": model.decision_threshold,
-                             "target_precision": model.decision_target_precision},
+                "decision": {
+                    "threshold": model.decision_threshold,
+                    "target_precision": model.decision_target_precision,
+                },
                 "training_config": training_config or {},
                 "metrics": [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics],
                 "library_versions": library_versions(),
-                "artifacts": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
-                              for name in (*REQUIRED_ARTIFACTS, *files)},
+                "artifacts": {
+                    name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
+                    for name in (*REQUIRED_ARTIFACTS, *files)
+                },
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
             os.rename(staging, self.versions_dir / version)
@@ -225,8 +239,9 @@ class Registry:
             raise
         return version
 
-    def set_metrics(self, version: str, metrics: list[tuple[str, str, float, str]],
-                    report_dir: str | os.PathLike[str] | None = None) -> None:
+    def set_metrics(
+        self, version: str, metrics: list[tuple[str, str, float, str]], report_dir: str | os.PathLike[str] | None = None
+    ) -> None:
         """Replace a version's metrics (and report) after a later evaluation; artifacts are untouched."""
         manifest = self.manifest(version)
         manifest["metrics"] = [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics]
@@ -248,8 +263,9 @@ class Registry:
         if pointer.get("version"):
             history.append(pointer["version"])
         self.path.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(self.pointer, {"version": version, "history": history,
-                                          "updated_time": datetime.now(UTC).isoformat()})
+        _write_json_atomic(
+            self.pointer, {"version": version, "history": history, "updated_time": datetime.now(UTC).isoformat()}
+        )
 
     def rollback(self) -> str:
         """Promote the previously promoted version again; returns it."""
@@ -259,8 +275,9 @@ class Registry:
             raise ModelNotFoundError(f"nothing to roll back to in registry {self.path}")
         previous = history.pop()
         self.load(previous)
-        _write_json_atomic(self.pointer, {"version": previous, "history": history,
-                                          "updated_time": datetime.now(UTC).isoformat()})
+        _write_json_atomic(
+            self.pointer, {"version": previous, "history": history, "updated_time": datetime.now(UTC).isoformat()}
+        )
         return previous
 
 

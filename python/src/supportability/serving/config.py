@@ -35,12 +35,13 @@ class ServerConfig:
     tls_cert: str = _setting("", "PEM certificate chain; with tls_key, serve TLS")
     tls_key: str = _setting("", "PEM private key of tls_cert")
     tls_client_ca: str = _setting("", "PEM CA bundle; when set, clients must present a certificate (mTLS)")
-    tracing: str = _setting("", "OpenTelemetry span exporter: 'otlp' (OTEL_EXPORTER_OTLP_* variables) or 'console'; empty: off")
+    tracing: str = _setting(
+        "", "OpenTelemetry span exporter: 'otlp' (OTEL_EXPORTER_OTLP_* variables) or 'console'; empty: off"
+    )
     log_level: str = _setting("INFO", "DEBUG, INFO, WARNING or ERROR")
 
     @classmethod
-    def load(cls, file: str | Path | None = None, env: dict[str, str] | None = None,
-             **overrides: Any) -> "ServerConfig":
+    def load(cls, file: str | Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> ServerConfig:
         """Merge the layers; unknown keys in the file are an error, not a silent no-op."""
         values: dict[str, Any] = {}
         fields = {f.name: f for f in dataclasses.fields(cls)}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from supportability.models import Case, CaseResult, ModelInfo
+from supportability.domain import Case
+from supportability.models import CaseResult, ModelInfo
 from supportability.v1 import model_service_pb2, prediction_pb2, support_case_pb2
 
 _CHANNEL_NAMES = {
@@ -68,8 +69,9 @@ def case_from_proto(message: support_case_pb2.SupportCase) -> Case:
         failed_payouts_30d=account.failed_payouts_30d,
         declined_charges_30d=account.declined_charges_30d,
         previous_cases_30d=account.previous_cases_30d,
-        extra_features={name: getattr(value, value.WhichOneof("kind"))
-                        for name, value in message.extra_features.items()},
+        extra_features={
+            name: getattr(value, value.WhichOneof("kind")) for name, value in message.extra_features.items()
+        },
     )
 
 
@@ -123,11 +125,13 @@ def model_to_proto(info: ModelInfo, *, promoted: bool) -> model_service_pb2.Mode
         tasks=[TASKS[t] for t in info.tasks],
         label_sets=[model_service_pb2.LabelSet(task=TASKS[t], labels=labels) for t, labels in info.label_sets.items()],
         training_data=model_service_pb2.TrainingDataSummary(
-            source=info.data_source, case_count=info.data_case_count, fingerprint=info.data_fingerprint),
+            source=info.data_source, case_count=info.data_case_count, fingerprint=info.data_fingerprint
+        ),
         # Metrics of the run as a whole (task "training") have no task of the contract's.
-        offline_metrics=[model_service_pb2.Metric(task=TASKS.get(t, prediction_pb2.TASK_UNSPECIFIED),
-                                                  name=n, value=v, slice=s)
-                         for t, n, v, s in info.metrics],
+        offline_metrics=[
+            model_service_pb2.Metric(task=TASKS.get(t, prediction_pb2.TASK_UNSPECIFIED), name=n, value=v, slice=s)
+            for t, n, v, s in info.metrics
+        ],
     )
     model.create_time.FromDatetime(info.created_time)
     return model

@@ -19,18 +19,36 @@ class ServerMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.calls = Counter("supportability_rpc_calls", "Completed calls by method and status code.",
-                             ["method", "code"], registry=self.registry)
-        self.latency = Histogram("supportability_rpc_latency_seconds", "Call latency by method and status code.",
-                                 ["method", "code"], buckets=_LATENCY_BUCKETS, registry=self.registry)
-        self.predictions = Counter("supportability_predictions", "Predictions by top queue and decision.",
-                                   ["queue", "decision"], registry=self.registry)
-        self.load_shed = Counter("supportability_load_shed", "Calls refused at the concurrency limit.",
-                                 registry=self.registry)
+        self.calls = Counter(
+            "supportability_rpc_calls",
+            "Completed calls by method and status code.",
+            ["method", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "supportability_rpc_latency_seconds",
+            "Call latency by method and status code.",
+            ["method", "code"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.predictions = Counter(
+            "supportability_predictions",
+            "Predictions by top queue and decision.",
+            ["queue", "decision"],
+            registry=self.registry,
+        )
+        self.load_shed = Counter(
+            "supportability_load_shed", "Calls refused at the concurrency limit.", registry=self.registry
+        )
         self._call_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._prediction_children: dict[tuple[str, int], Any] = {}
-        self.model_version = Gauge("supportability_model_info", "1 for the model version serving by default.",
-                                   ["version", "kind"], registry=self.registry)
+        self.model_version = Gauge(
+            "supportability_model_info",
+            "1 for the model version serving by default.",
+            ["version", "kind"],
+            registry=self.registry,
+        )
 
     def serve(self, address: str) -> int:
         """Expose /metrics on host:port (port 0 picks one); returns the bound port."""
@@ -42,19 +60,23 @@ class ServerMetrics:
         # labels() costs a lock and a dict look-up each time; the children are cached per label set.
         children = self._call_children.get((method, code))
         if children is None:
-            children = self._call_children[(method, code)] = (self.calls.labels(method, code),
-                                                              self.latency.labels(method, code))
+            children = self._call_children[(method, code)] = (
+                self.calls.labels(method, code),
+                self.latency.labels(method, code),
+            )
         children[0].inc()
         children[1].observe(seconds)
 
     def observe_predictions(self, predictions: Iterable[prediction_pb2.CasePrediction]) -> None:
         counts = collections.Counter(
-            (p.routing.top_queues[0].queue if p.routing.top_queues else "", p.decision.action) for p in predictions)
+            (p.routing.top_queues[0].queue if p.routing.top_queues else "", p.decision.action) for p in predictions
+        )
         for (queue, action), n in counts.items():
             child = self._prediction_children.get((queue, action))
             if child is None:
                 child = self._prediction_children[(queue, action)] = self.predictions.labels(
-                    queue, prediction_pb2.DecisionAction.Name(action))
+                    queue, prediction_pb2.DecisionAction.Name(action)
+                )
             child.inc(n)
 
     def set_model_version(self, version: str, kind: str) -> None:

@@ -16,9 +16,9 @@ from os import PathLike
 
 import grpc
 
+from supportability import errors
 from supportability.models import SupportModel
 from supportability.registry import ArtifactError, ModelNotFoundError, Registry
-from supportability import errors
 from supportability.serving import convert, validation
 from supportability.v1 import model_service_pb2, prediction_pb2, prediction_service_pb2
 
@@ -96,8 +96,11 @@ class Predictor:
                     model = self.registry.load(version)
                 except ModelNotFoundError:
                     raise errors.model_version_not_found(
-                        version, field_name="model_version", code=grpc.StatusCode.INVALID_ARGUMENT,
-                        request_id=request_id) from None
+                        version,
+                        field_name="model_version",
+                        code=grpc.StatusCode.INVALID_ARGUMENT,
+                        request_id=request_id,
+                    ) from None
                 # Keep the most recently loaded few; a dict remembers insertion order.
                 self._pinned[version] = model
                 if len(self._pinned) > MAX_PINNED_VERSIONS:
@@ -106,23 +109,29 @@ class Predictor:
 
     # -- predictions ------------------------------------------------------------------------
 
-    def predict_case(self, request: prediction_service_pb2.PredictCaseRequest) -> prediction_service_pb2.PredictCaseResponse:
+    def predict_case(
+        self, request: prediction_service_pb2.PredictCaseRequest
+    ) -> prediction_service_pb2.PredictCaseResponse:
         """Validate and predict one case."""
         request_id = request.request_id or str(uuid.uuid4())
         prediction = self._predict_one(request, request_id)
         return prediction_service_pb2.PredictCaseResponse(prediction=prediction, request_id=request_id)
 
-    def predict_stream_item(self, request: prediction_service_pb2.StreamPredictCasesRequest) -> prediction_service_pb2.StreamPredictCasesResponse:
+    def predict_stream_item(
+        self, request: prediction_service_pb2.StreamPredictCasesRequest
+    ) -> prediction_service_pb2.StreamPredictCasesResponse:
         """One message of a stream: an invalid case becomes an error in its response, not a failed stream."""
         request_id = request.request_id or str(uuid.uuid4())
         try:
             return prediction_service_pb2.StreamPredictCasesResponse(
-                request_id=request_id, prediction=self._predict_one(request, request_id))
+                request_id=request_id, prediction=self._predict_one(request, request_id)
+            )
         except errors.SupportabilityError as exc:
             return prediction_service_pb2.StreamPredictCasesResponse(request_id=request_id, error=exc.to_status())
 
-    def batch_predict_cases(self, request: prediction_service_pb2.BatchPredictCasesRequest, *,
-                            deadline: float | None = None) -> prediction_service_pb2.BatchPredictCasesResponse:
+    def batch_predict_cases(
+        self, request: prediction_service_pb2.BatchPredictCasesRequest, *, deadline: float | None = None
+    ) -> prediction_service_pb2.BatchPredictCasesResponse:
         """Validate the whole batch, then predict it in vectorised chunks.
 
         `deadline` is a `time.monotonic()` instant: past it, the remaining chunks are not
@@ -130,11 +139,16 @@ class Predictor:
         """
         request_id = request.request_id or str(uuid.uuid4())
         cases = request.support_cases
-        request_errors = (validation.batch_size_violations(len(cases)) + validation.options_violations(request.options)
-                          + validation.request_id_violations(request.request_id))
+        request_errors = (
+            validation.batch_size_violations(len(cases))
+            + validation.options_violations(request.options)
+            + validation.request_id_violations(request.request_id)
+        )
         if request_errors:
             raise errors.invalid_request(request_errors, request_id)
-        case_errors = [v for i, case in enumerate(cases) for v in validation.case_violations(case, f"support_cases[{i}]")]
+        case_errors = [
+            v for i, case in enumerate(cases) for v in validation.case_violations(case, f"support_cases[{i}]")
+        ]
         if case_errors:
             raise errors.invalid_case(case_errors, request_id)
         model = self._model_for(request.model_version, request_id)
@@ -142,12 +156,17 @@ class Predictor:
         for start in range(0, len(cases), BATCH_CHUNK):
             if deadline is not None and time.monotonic() > deadline:
                 raise errors.deadline_exceeded(request_id)
-            predictions += self._run(model, cases[start:start + BATCH_CHUNK], request.options)
+            predictions += self._run(model, cases[start : start + BATCH_CHUNK], request.options)
         return prediction_service_pb2.BatchPredictCasesResponse(predictions=predictions, request_id=request_id)
 
-    def _predict_one(self, request: prediction_service_pb2.PredictCaseRequest | prediction_service_pb2.StreamPredictCasesRequest,
-                     request_id: str) -> prediction_pb2.CasePrediction:
-        request_errors = validation.options_violations(request.options) + validation.request_id_violations(request.request_id)
+    def _predict_one(
+        self,
+        request: prediction_service_pb2.PredictCaseRequest | prediction_service_pb2.StreamPredictCasesRequest,
+        request_id: str,
+    ) -> prediction_pb2.CasePrediction:
+        request_errors = validation.options_violations(request.options) + validation.request_id_violations(
+            request.request_id
+        )
         if request_errors:
             raise errors.invalid_request(request_errors, request_id)
         if not request.HasField("support_case"):
@@ -159,7 +178,9 @@ class Predictor:
         return self._run(model, [request.support_case], request.options)[0]
 
     @staticmethod
-    def _run(model: SupportModel, cases: Sequence, options: prediction_pb2.PredictionOptions) -> list[prediction_pb2.CasePrediction]:
+    def _run(
+        model: SupportModel, cases: Sequence, options: prediction_pb2.PredictionOptions
+    ) -> list[prediction_pb2.CasePrediction]:
         results = model.predict(
             [convert.case_from_proto(c) for c in cases],
             top_k=options.top_k or DEFAULT_TOP_K,
@@ -167,7 +188,10 @@ class Predictor:
             explain=options.explain,
         )
         version = model.info.version
-        return [convert.prediction_to_proto(r, case_id=c.case_id, model_version=version) for r, c in zip(results, cases)]
+        return [
+            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version)
+            for r, c in zip(results, cases, strict=True)
+        ]
 
     # -- models -----------------------------------------------------------------------------
 
@@ -184,7 +208,7 @@ class Predictor:
         size = request.page_size or DEFAULT_PAGE_SIZE
         infos = self.registry.list()
         promoted = self.registry.promoted_version()
-        page = infos[start:start + size]
+        page = infos[start : start + size]
         return model_service_pb2.ListModelsResponse(
             models=[convert.model_to_proto(i, promoted=i.version == promoted) for i in page],
             next_page_token=str(start + size) if start + size < len(infos) else "",
@@ -199,6 +223,7 @@ class Predictor:
         try:
             info = self.registry.info(version)
         except ModelNotFoundError:
-            raise errors.model_version_not_found(version, field_name="version",
-                                                 code=grpc.StatusCode.NOT_FOUND) from None
+            raise errors.model_version_not_found(
+                version, field_name="version", code=grpc.StatusCode.NOT_FOUND
+            ) from None
         return model_service_pb2.GetModelResponse(model=convert.model_to_proto(info, promoted=version == promoted))

@@ -51,9 +51,15 @@ def _parse(message_type: type[Message], data: bytes) -> Message:
     try:
         return message_type.FromString(data)
     except DecodeError:
-        raise errors.invalid_request([errors.FieldViolation(
-            "", f"not a valid {message_type.DESCRIPTOR.full_name}: the bytes do not parse "
-                "(for example, a string field holds invalid UTF-8)")]) from None
+        raise errors.invalid_request(
+            [
+                errors.FieldViolation(
+                    "",
+                    f"not a valid {message_type.DESCRIPTOR.full_name}: the bytes do not parse "
+                    "(for example, a string field holds invalid UTF-8)",
+                )
+            ]
+        ) from None
 
 
 class _Shedder:
@@ -92,10 +98,17 @@ class SupportabilityServer:
 
     # -- handlers -----------------------------------------------------------------------
 
-    def _unary(self, method: str, request_type: type[Message], call: Callable[[Any], Message], *,
-               offload: bool = False, predictions: Callable[[Any], Iterable[Message]] | None = None,
-               ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
+    def _unary(
+        self,
+        method: str,
+        request_type: type[Message],
+        call: Callable[[Any], Message],
+        *,
+        offload: bool = False,
+        predictions: Callable[[Any], Iterable[Message]] | None = None,
+    ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
         """A handler for `call`; `predictions` picks a response's predictions for the metrics."""
+
         async def handler(data: bytes, context: grpc.aio.ServicerContext) -> bytes:
             started = time.perf_counter()
             code, request_id, reason = grpc.StatusCode.OK, "", ""
@@ -110,8 +123,11 @@ class SupportabilityServer:
                 await _abort(context, exc)
             except asyncio.CancelledError:  # the caller's deadline passed or it cancelled; grpc answered
                 remaining = context.time_remaining()
-                code = (grpc.StatusCode.DEADLINE_EXCEEDED if remaining is not None and remaining <= 0
-                        else grpc.StatusCode.CANCELLED)
+                code = (
+                    grpc.StatusCode.DEADLINE_EXCEEDED
+                    if remaining is not None and remaining <= 0
+                    else grpc.StatusCode.CANCELLED
+                )
                 raise
             except Exception:  # a bug of ours: INTERNAL with the details logged, never the trace to the caller
                 log.exception("unexpected error", extra={"method": method})
@@ -123,12 +139,28 @@ class SupportabilityServer:
                 # Failed calls at INFO, successful ones at DEBUG; never the case text.
                 level = logging.DEBUG if code == grpc.StatusCode.OK else logging.INFO
                 if log.isEnabledFor(level):
-                    log.log(level, "call", extra={"method": method, "code": code.name, "reason": reason,
-                                                  "request_id": request_id, "duration_ms": round(elapsed * 1e3, 3)})
+                    log.log(
+                        level,
+                        "call",
+                        extra={
+                            "method": method,
+                            "code": code.name,
+                            "reason": reason,
+                            "request_id": request_id,
+                            "duration_ms": round(elapsed * 1e3, 3),
+                        },
+                    )
+
         return handler
 
-    async def _answer(self, request_type: type[Message], call: Callable[[Any], Message], data: bytes,
-                      context: grpc.aio.ServicerContext, offload: bool) -> Message:
+    async def _answer(
+        self,
+        request_type: type[Message],
+        call: Callable[[Any], Message],
+        data: bytes,
+        context: grpc.aio.ServicerContext,
+        offload: bool,
+    ) -> Message:
         self._shedder.admit()
         try:
             request = _parse(request_type, data)
@@ -140,7 +172,8 @@ class SupportabilityServer:
             if offload:
                 deadline = None if remaining is None else time.monotonic() + remaining
                 return await asyncio.get_running_loop().run_in_executor(
-                    None, functools.partial(call, request, deadline=deadline))
+                    None, functools.partial(call, request, deadline=deadline)
+                )
             return call(request)
         finally:
             self._shedder.release()
@@ -160,7 +193,9 @@ class SupportabilityServer:
 
     def _stream_item(self, data: bytes) -> prediction_service_pb2.StreamPredictCasesResponse:
         try:
-            response = self.predictor.predict_stream_item(_parse(prediction_service_pb2.StreamPredictCasesRequest, data))
+            response = self.predictor.predict_stream_item(
+                _parse(prediction_service_pb2.StreamPredictCasesRequest, data)
+            )
         except errors.SupportabilityError as exc:
             return prediction_service_pb2.StreamPredictCasesResponse(error=exc.to_status())
         except Exception:  # a bug of ours must not end every other caller's stream
@@ -174,21 +209,36 @@ class SupportabilityServer:
         p = self.predictor
         prediction = {
             "PredictCase": grpc.unary_unary_rpc_method_handler(
-                self._unary("PredictCase", prediction_service_pb2.PredictCaseRequest, p.predict_case,
-                            predictions=lambda response: (response.prediction,))),
+                self._unary(
+                    "PredictCase",
+                    prediction_service_pb2.PredictCaseRequest,
+                    p.predict_case,
+                    predictions=lambda response: (response.prediction,),
+                )
+            ),
             "BatchPredictCases": grpc.unary_unary_rpc_method_handler(
-                self._unary("BatchPredictCases", prediction_service_pb2.BatchPredictCasesRequest,
-                            p.batch_predict_cases, offload=True, predictions=lambda response: response.predictions)),
+                self._unary(
+                    "BatchPredictCases",
+                    prediction_service_pb2.BatchPredictCasesRequest,
+                    p.batch_predict_cases,
+                    offload=True,
+                    predictions=lambda response: response.predictions,
+                )
+            ),
             "StreamPredictCases": grpc.stream_stream_rpc_method_handler(self._stream),
         }
         models = {
             "ListModels": grpc.unary_unary_rpc_method_handler(
-                self._unary("ListModels", model_service_pb2.ListModelsRequest, p.list_models)),
+                self._unary("ListModels", model_service_pb2.ListModelsRequest, p.list_models)
+            ),
             "GetModel": grpc.unary_unary_rpc_method_handler(
-                self._unary("GetModel", model_service_pb2.GetModelRequest, p.get_model)),
+                self._unary("GetModel", model_service_pb2.GetModelRequest, p.get_model)
+            ),
         }
-        return [grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
-                grpc.method_handlers_generic_handler(MODEL_SERVICE, models)]
+        return [
+            grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
+            grpc.method_handlers_generic_handler(MODEL_SERVICE, models),
+        ]
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -197,8 +247,11 @@ class SupportabilityServer:
         if not (c.tls_cert and c.tls_key):
             return None
         root = Path(c.tls_client_ca).read_bytes() if c.tls_client_ca else None
-        return grpc.ssl_server_credentials([(Path(c.tls_key).read_bytes(), Path(c.tls_cert).read_bytes())],
-                                           root_certificates=root, require_client_auth=root is not None)
+        return grpc.ssl_server_credentials(
+            [(Path(c.tls_key).read_bytes(), Path(c.tls_cert).read_bytes())],
+            root_certificates=root,
+            require_client_auth=root is not None,
+        )
 
     async def start(self) -> int:
         """Bind, load the promoted model, report SERVING; returns the bound port."""
@@ -212,7 +265,8 @@ class SupportabilityServer:
         self._server.add_generic_rpc_handlers(self._handlers())
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
-            (PREDICTION_SERVICE, MODEL_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
+            (PREDICTION_SERVICE, MODEL_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
+        )
         credentials = self._credentials()
         if credentials:
             self.port = self._server.add_secure_port(self.config.address, credentials)
@@ -236,9 +290,16 @@ class SupportabilityServer:
             tmp = f"{self.config.ready_file}.tmp"
             Path(tmp).write_text(bound)
             os.replace(tmp, self.config.ready_file)  # readers never see a half-written file
-        log.info("serving", extra={"address": bound,
-                                   "metrics_port": self.metrics_port, "tls": bool(credentials),
-                                   "auth": bool(tokens), "tracing": self.config.tracing})
+        log.info(
+            "serving",
+            extra={
+                "address": bound,
+                "metrics_port": self.metrics_port,
+                "tls": bool(credentials),
+                "auth": bool(tokens),
+                "tracing": self.config.tracing,
+            },
+        )
         return self.port
 
     def _on_model_change(self, model: Any) -> None:
@@ -281,8 +342,11 @@ class _BearerTokenInterceptor(grpc.aio.ServerInterceptor):
         self._tokens = [t.encode() for t in tokens]
         self._reject_unary, self._reject_stream = _rejecting_handlers()
 
-    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-                                details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
         handler = await continuation(details)
         if details.method.startswith(_OPEN_SERVICES) or self._authorized(details.invocation_metadata):
             return handler

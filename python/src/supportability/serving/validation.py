@@ -28,8 +28,7 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _CHANNELS = frozenset(support_case_pb2.Channel.values()) - {support_case_pb2.CHANNEL_UNSPECIFIED}
 _PLANS = frozenset(support_case_pb2.SupportPlan.values())
 _INTEGRATIONS = frozenset(support_case_pb2.IntegrationType.values())
-_COUNT_FIELDS = ("account_age_days", "disputes_30d", "failed_payouts_30d",
-                 "declined_charges_30d", "previous_cases_30d")
+_COUNT_FIELDS = ("account_age_days", "disputes_30d", "failed_payouts_30d", "declined_charges_30d", "previous_cases_30d")
 
 
 def case_violations(case: support_case_pb2.SupportCase, path: str) -> list[FieldViolation]:
@@ -74,7 +73,7 @@ def _account_violations(account: support_case_pb2.AccountContext, path: str) -> 
     return out
 
 
-def _extra_feature_violations(features: "dict[str, struct_pb2.Value]", path: str) -> list[FieldViolation]:
+def _extra_feature_violations(features: dict[str, struct_pb2.Value], path: str) -> list[FieldViolation]:
     out: list[FieldViolation] = []
     if len(features) > MAX_EXTRA_FEATURES:
         out.append(FieldViolation(path, f"more than {MAX_EXTRA_FEATURES} features"))

@@ -39,8 +39,8 @@ from torch import nn
 from tqdm import tqdm
 
 from supportability.data.dataset import LabeledCases
+from supportability.domain import URGENCY_LEVELS
 from supportability.features.context import ContextEncoder
-from supportability.models.api import URGENCY_LEVELS
 from supportability.models.heads import Head, HeadsModel, case_text
 from supportability.models.student import StudentSupportModel
 from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
@@ -109,30 +109,41 @@ class Targets:
         if head is not None:
             y = self.labels["resolution_time"]
             with torch.no_grad():
-                output.weight[head.start:head.stop] = 0.0
-                output.bias[head.start:head.stop] = torch.stack([y.mean(), y.std()])
+                output.weight[head.start : head.stop] = 0.0
+                output.bias[head.start : head.stop] = torch.stack([y.mean(), y.std()])
 
-    def loss(self, scores: torch.Tensor, rows: torch.Tensor, soft: dict[str, torch.Tensor] | None = None,
-             weight: float = 0.0, temperature: float = 1.0) -> torch.Tensor:
+    def loss(
+        self,
+        scores: torch.Tensor,
+        rows: torch.Tensor,
+        soft: dict[str, torch.Tensor] | None = None,
+        weight: float = 0.0,
+        temperature: float = 1.0,
+    ) -> torch.Tensor:
         """Summed over tasks; with `soft` (teacher logits of the same rows), each class and binary task
         mixes in the distillation loss with share `weight` (Hinton et al. 2015, scaled by T^2)."""
         total = scores.new_zeros(())
         for task, head in self.heads.items():
-            s, y = scores[:, head.start:head.stop], self.labels[task][rows]
+            s, y = scores[:, head.start : head.stop], self.labels[task][rows]
             if task in CLASS_LABELS:
                 known = y >= 0
                 task_loss = F.cross_entropy(s[known], y[known]) if known.any() else s.sum() * 0
                 if soft is not None and task in soft:
                     t = soft[task]
-                    distill = F.kl_div(F.log_softmax(s / temperature, 1), F.softmax(t / temperature, 1),
-                                       reduction="batchmean") * temperature ** 2
+                    distill = (
+                        F.kl_div(
+                            F.log_softmax(s / temperature, 1), F.softmax(t / temperature, 1), reduction="batchmean"
+                        )
+                        * temperature**2
+                    )
                     task_loss = (1 - weight) * task_loss + weight * distill
             elif task in BINARY_LABELS:
                 task_loss = F.binary_cross_entropy_with_logits(s[:, 0], y)
                 if soft is not None and task in soft:
-                    distill = F.binary_cross_entropy_with_logits(s[:, 0] / temperature,
-                                                                 torch.sigmoid(soft[task][:, 0] / temperature))
-                    task_loss = (1 - weight) * task_loss + weight * distill * temperature ** 2
+                    distill = F.binary_cross_entropy_with_logits(
+                        s[:, 0] / temperature, torch.sigmoid(soft[task][:, 0] / temperature)
+                    )
+                    task_loss = (1 - weight) * task_loss + weight * distill * temperature**2
             else:  # log-hours ~ N(mu, sigma), sigma floored as when serving (HeadsModel.probabilities)
                 sigma = s[:, 1].clamp(min=0.05)
                 task_loss = (torch.log(sigma) + 0.5 * ((y - s[:, 0]) / sigma) ** 2).mean()
@@ -152,8 +163,9 @@ class StudentNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, width)
 
-    def forward(self, offsets: torch.Tensor, columns: torch.Tensor, values: torch.Tensor,
-                context: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, offsets: torch.Tensor, columns: torch.Tensor, values: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
         pre = self.embedding(columns, offsets, per_sample_weights=values) + self.context(context)
         return self.out(self.dropout(torch.relu(pre)))
 
@@ -169,8 +181,12 @@ class MeanPooledEncoder(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0).expand_as(input_ids)
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions,
-                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+        hidden = self.encoder(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=positions,
+            token_type_ids=torch.zeros_like(input_ids),
+        ).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
@@ -212,10 +228,15 @@ def export_onnx(pooled: MeanPooledEncoder) -> bytes:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        program = torch.onnx.export(pooled, (ids, mask), dynamo=True, input_names=["input_ids", "attention_mask"],
-                                    output_names=["pooled"], verbose=False,
-                                    dynamic_shapes={"input_ids": {0: batch, 1: length},
-                                                    "attention_mask": {0: batch, 1: length}})
+        program = torch.onnx.export(
+            pooled,
+            (ids, mask),
+            dynamo=True,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["pooled"],
+            verbose=False,
+            dynamic_shapes={"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}},
+        )
     program.save(buffer)
     return buffer.getvalue()
 
@@ -254,8 +275,14 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
         run.net.train()
         total, count = 0.0, 0
         batches = run.train_batches(np.random.default_rng([config.seed, epoch]))
-        with tqdm(batches, desc=f"{description} epoch {epoch + 1}/{config.max_epochs}", unit="batch",
-                  file=sys.stderr, leave=False, disable=None) as bar:
+        with tqdm(
+            batches,
+            desc=f"{description} epoch {epoch + 1}/{config.max_epochs}",
+            unit="batch",
+            file=sys.stderr,
+            leave=False,
+            disable=None,
+        ) as bar:
             for rows, scores in bar:
                 soft = {t: v[rows] for t, v in run.soft.items()} if run.soft else None
                 loss = run.targets.loss(scores, rows, soft, config.distill_weight, config.distill_temperature)
@@ -280,12 +307,20 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
         if improved:
             torch.save(best_weights, checkpoint / ".best.pt")
             (checkpoint / ".best.pt").replace(checkpoint / "best.pt")
-        torch.save({"net": run.net.state_dict(), "optimizer": run.optimizer.state_dict(),
-                    "schedule": run.schedule.state_dict() if run.schedule is not None else {},
-                    "state": json.dumps(state)}, checkpoint / ".last.pt")
+        torch.save(
+            {
+                "net": run.net.state_dict(),
+                "optimizer": run.optimizer.state_dict(),
+                "schedule": run.schedule.state_dict() if run.schedule is not None else {},
+                "state": json.dumps(state),
+            },
+            checkpoint / ".last.pt",
+        )
         (checkpoint / ".last.pt").replace(checkpoint / "last.pt")  # last: a crash mid-write keeps the previous one
-        progress(f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, held-out loss {held_loss:.4f}"
-                 + (" (best)" if improved else ""))
+        progress(
+            f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, held-out loss {held_loss:.4f}"
+            + (" (best)" if improved else "")
+        )
     run.net.load_state_dict(best_weights)
     run.net.eval()
     return state["history"]
@@ -294,7 +329,7 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
 def _shuffled_batches(n: int, size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     order = rng.permutation(n)
     for start in range(0, n, size):
-        yield np.sort(order[start:start + size])
+        yield np.sort(order[start : start + size])
 
 
 def _context_tensor(context: ContextEncoder, data: LabeledCases) -> torch.Tensor:
@@ -302,9 +337,15 @@ def _context_tensor(context: ContextEncoder, data: LabeledCases) -> torch.Tensor
 
 
 # ---- the student --------------------------------------------------------------------------------
-def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsModel | None = None,
-                  checkpoint_root: Path, progress: Progress | None = None,
-                  splits: Splits | None = None) -> tuple[StudentSupportModel, Splits, list[dict]]:
+def train_student(
+    data: LabeledCases,
+    config: NeuralConfig,
+    *,
+    teacher: HeadsModel | None = None,
+    checkpoint_root: Path,
+    progress: Progress | None = None,
+    splits: Splits | None = None,
+) -> tuple[StudentSupportModel, Splits, list[dict]]:
     step, splits, train_set, held_out = _start(data, config, progress, splits)
     step("featurising text")
     featurizer, context = fit_features(train_set, config)
@@ -316,8 +357,12 @@ def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsMod
     targets.initialise(net.out)
 
     def scores_of(x: sp.csr_matrix, c: torch.Tensor) -> torch.Tensor:
-        return net(torch.from_numpy(x.indptr[:-1].astype(np.int64)), torch.from_numpy(x.indices.astype(np.int64)),
-                   torch.from_numpy(x.data.astype(np.float32)), c)
+        return net(
+            torch.from_numpy(x.indptr[:-1].astype(np.int64)),
+            torch.from_numpy(x.indices.astype(np.int64)),
+            torch.from_numpy(x.data.astype(np.float32)),
+            c,
+        )
 
     def batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         for rows in _shuffled_batches(len(train_set), config.batch_size, rng):
@@ -328,19 +373,30 @@ def train_student(data: LabeledCases, config: NeuralConfig, *, teacher: HeadsMod
         source = f"version {teacher.info.version}" if teacher.info else "model"
         step(f"computing the soft targets of the {teacher.kind} {source}")
         soft = soft_targets(teacher, train_set, heads)
-    run = Run(net, torch.optim.Adam(net.parameters(), lr=config.learning_rate), None, batches,
-              lambda: scores_of(x_held, c_held), targets, held_targets, soft)
+    run = Run(
+        net,
+        torch.optim.Adam(net.parameters(), lr=config.learning_rate),
+        None,
+        batches,
+        lambda: scores_of(x_held, c_held),
+        targets,
+        held_targets,
+        soft,
+    )
     key = _run_key("student", data, config, teacher)
     history = fit(run, config, checkpoint_root / key, "student", step)
 
     step("exporting the student")
     model = StudentSupportModel(
-        featurizer=featurizer, context=context,
+        featurizer=featurizer,
+        context=context,
         embedding=net.embedding.weight.detach().numpy().astype(np.float64),
         w_context_hidden=net.context.weight.detach().numpy().T.astype(np.float64),
         b_hidden=net.context.bias.detach().numpy().astype(np.float64),
         w_out=net.out.weight.detach().numpy().T.astype(np.float64),
-        b_out=net.out.bias.detach().numpy().astype(np.float64), heads=heads)
+        b_out=net.out.bias.detach().numpy().astype(np.float64),
+        heads=heads,
+    )
     if data.articles and "article_ids" in data.labels:
         model.article_vectors = article_tfidf(featurizer, data)
     _finish(model, data, held_out, config, step)
@@ -376,15 +432,21 @@ def soft_targets(teacher: HeadsModel, cases: LabeledCases, heads: dict[str, Head
 
 
 # ---- the teacher --------------------------------------------------------------------------------
-def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: Path,
-                  progress: Progress | None = None,
-                  splits: Splits | None = None) -> tuple[TeacherSupportModel, Splits, list[dict]]:
+def train_teacher(
+    data: LabeledCases,
+    config: NeuralConfig,
+    *,
+    checkpoint_root: Path,
+    progress: Progress | None = None,
+    splits: Splits | None = None,
+) -> tuple[TeacherSupportModel, Splits, list[dict]]:
     step, splits, train_set, held_out = _start(data, config, progress, splits)
     step("loading all-MiniLM-L6-v2")
     pooled, tokenizer_json = load_minilm()
     tokenizer = load_tokenizer(tokenizer_json)
-    ids_train, ids_held = ([e.ids for e in tokenizer.encode_batch([case_text(c) for c in part.cases])]
-                           for part in (train_set, held_out))
+    ids_train, ids_held = (
+        [e.ids for e in tokenizer.encode_batch([case_text(c) for c in part.cases])] for part in (train_set, held_out)
+    )
     context = ContextEncoder().fit(train_set.cases)
     c_train, c_held = _context_tensor(context, train_set), _context_tensor(context, held_out)
     heads = Targets.layout(train_set)
@@ -397,7 +459,7 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
         tokens = torch.zeros((len(rows), width), dtype=torch.int64)
         mask = torch.zeros((len(rows), width), dtype=torch.int64)
         for k, r in enumerate(rows):
-            tokens[k, :len(ids[r])], mask[k, :len(ids[r])] = torch.tensor(ids[r]), 1
+            tokens[k, : len(ids[r])], mask[k, : len(ids[r])] = torch.tensor(ids[r]), 1
         return pooled(tokens, mask)
 
     def embed_all(ids: list[list[int]]) -> torch.Tensor:
@@ -405,28 +467,32 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
         out = torch.zeros((len(ids), pooled.encoder.config.hidden_size))
         with torch.no_grad():
             for start in range(0, len(order), 128):
-                rows = order[start:start + 128]
+                rows = order[start : start + 128]
                 out[torch.from_numpy(rows)] = embed(ids, rows)
         return out
 
     if config.fine_tune:
+
         def batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
             # Similar lengths per batch (little padding), batches in random order.
             order = rng.permutation(len(ids_train))
-            chunks = [order[i:i + config.batch_size * 50] for i in range(0, len(order), config.batch_size * 50)]
+            chunks = [order[i : i + config.batch_size * 50] for i in range(0, len(order), config.batch_size * 50)]
             order = np.concatenate([c[np.argsort([len(ids_train[r]) for r in c], kind="stable")] for c in chunks])
-            groups = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+            groups = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
             for k in rng.permutation(len(groups)):
                 rows = groups[k]
                 yield torch.from_numpy(rows), net(embed(ids_train, rows), c_train[rows])
 
-        parameters = [{"params": pooled.parameters(), "lr": config.learning_rate},
-                      {"params": net.head.parameters(), "lr": config.learning_rate * HEAD_LR_FACTOR}]
+        parameters = [
+            {"params": pooled.parameters(), "lr": config.learning_rate},
+            {"params": net.head.parameters(), "lr": config.learning_rate * HEAD_LR_FACTOR},
+        ]
         optimizer = torch.optim.AdamW(parameters, weight_decay=config.weight_decay)
         steps = config.max_epochs * math.ceil(len(ids_train) / config.batch_size)
         warmup = max(1, int(0.06 * steps))
         schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (steps - s) / max(1, steps - warmup)))
+            optimizer, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (steps - s) / max(1, steps - warmup))
+        )
         held_scores = lambda: net(embed_all(ids_held), c_held)  # noqa: E731
     else:
         step("embedding the cases (frozen encoder)")
@@ -438,8 +504,9 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
             for rows in _shuffled_batches(len(ids_train), config.batch_size, rng):
                 yield torch.from_numpy(rows), net(frozen_train[rows], c_train[rows])
 
-        optimizer = torch.optim.AdamW(net.head.parameters(), lr=config.learning_rate * HEAD_LR_FACTOR,
-                                      weight_decay=config.weight_decay)
+        optimizer = torch.optim.AdamW(
+            net.head.parameters(), lr=config.learning_rate * HEAD_LR_FACTOR, weight_decay=config.weight_decay
+        )
         schedule = None
         held_scores = lambda: net(frozen_held, c_held)  # noqa: E731
 
@@ -452,9 +519,15 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
     hidden = pooled.encoder.config.hidden_size
     weight = net.head.weight.detach().numpy().T.astype(np.float64)
     encoder = Encoder(onnx, tokenizer_json, threads=torch.get_num_threads())
-    model = TeacherSupportModel(encoder=encoder, encoder_onnx=onnx, context=context,
-                                w_embedding=weight[:hidden], w_context=weight[hidden:],
-                                bias=net.head.bias.detach().numpy().astype(np.float64), heads=heads)
+    model = TeacherSupportModel(
+        encoder=encoder,
+        encoder_onnx=onnx,
+        context=context,
+        w_embedding=weight[:hidden],
+        w_context=weight[hidden:],
+        bias=net.head.bias.detach().numpy().astype(np.float64),
+        heads=heads,
+    )
     if config.companion and "routing" in heads:
         step("training the linear companion")
         companion, _ = train(data, config.linear_config(), splits=splits)
@@ -471,8 +544,7 @@ def train_teacher(data: LabeledCases, config: NeuralConfig, *, checkpoint_root: 
 COMPANION_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
-def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: LabeledCases,
-                   step: Progress) -> None:
+def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: LabeledCases, step: Progress) -> None:
     """Keep the companion with the weight that gives the lowest held-out routing log loss (0: drop it)."""
     scores, _ = model.raw_scores(held_out.cases)
     model.companion = companion
@@ -483,27 +555,32 @@ def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: 
     known = y >= 0
 
     def log_loss(weight: float) -> float:
-        logits = torch.from_numpy(scores[known, head.start:head.stop] + weight * second_opinion[known])
+        logits = torch.from_numpy(scores[known, head.start : head.stop] + weight * second_opinion[known])
         return F.cross_entropy(logits, torch.from_numpy(y[known])).item()
 
     losses = {weight: log_loss(weight) for weight in COMPANION_WEIGHTS}
     model.companion_weight = min(losses, key=losses.get)
     if model.companion_weight == 0.0:
         model.companion = None
-    step("companion weight " + ", ".join(f"{w}: {loss:.4f}" for w, loss in losses.items())
-         + f" -> {model.companion_weight}")
+    step(
+        "companion weight "
+        + ", ".join(f"{w}: {loss:.4f}" for w, loss in losses.items())
+        + f" -> {model.companion_weight}"
+    )
 
 
-def _start(data: LabeledCases, config: NeuralConfig, progress: Progress | None,
-           splits: Splits | None) -> tuple[Progress, Splits, LabeledCases, LabeledCases]:
+def _start(
+    data: LabeledCases, config: NeuralConfig, progress: Progress | None, splits: Splits | None
+) -> tuple[Progress, Splits, LabeledCases, LabeledCases]:
     """Seed, split (unless given splits) and return (progress, splits, training cases, held-out cases)."""
     torch.manual_seed(config.seed)
     splits = splits or split(data, config.split_config())
     return progress or (lambda _msg: None), splits, data.subset(splits.train), data.subset(splits.calibration)
 
 
-def _finish(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, config: NeuralConfig,
-            step: Progress) -> None:
+def _finish(
+    model: HeadsModel, data: LabeledCases, held_out: LabeledCases, config: NeuralConfig, step: Progress
+) -> None:
     """Calibrate, index articles and choose the decision threshold on the exported model's scores."""
     step("calibrating on held-out cases")
     scores, _ = model.raw_scores(held_out.cases)  # raw scores do not depend on what is chosen below
@@ -516,8 +593,13 @@ def _finish(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, confi
 
 def _run_key(kind: str, data: LabeledCases, config: NeuralConfig, teacher: HeadsModel | None) -> str:
     """Names a run's checkpoint folder: the same data, settings and teacher resume the same run."""
-    described = json.dumps({"kind": kind, "data": data.fingerprint(), "config": dataclasses.asdict(config),
-                            "teacher": teacher.info.version if teacher is not None and teacher.info else None},
-                           sort_keys=True)
+    described = json.dumps(
+        {
+            "kind": kind,
+            "data": data.fingerprint(),
+            "config": dataclasses.asdict(config),
+            "teacher": teacher.info.version if teacher is not None and teacher.info else None,
+        },
+        sort_keys=True,
+    )
     return f"{kind}-{hashlib.sha256(described.encode()).hexdigest()[:16]}"
-

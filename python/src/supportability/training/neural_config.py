@@ -33,14 +33,22 @@ class NeuralConfig:
     calibration_fraction: float = 0.15
 
     def split_config(self) -> TrainConfig:
-        return TrainConfig(seed=self.seed, test_fraction=self.test_fraction,
-                           calibration_fraction=self.calibration_fraction)
+        return TrainConfig(
+            seed=self.seed, test_fraction=self.test_fraction, calibration_fraction=self.calibration_fraction
+        )
 
     def linear_config(self) -> TrainConfig:
         """The teacher's companion: a linear model with these text settings and splits."""
-        return TrainConfig(seed=self.seed, text_weighting=self.text_weighting, word_ngrams=self.word_ngrams,
-                           char_ngrams=self.char_ngrams, min_df=self.min_df, target_precision=self.target_precision,
-                           test_fraction=self.test_fraction, calibration_fraction=self.calibration_fraction)
+        return TrainConfig(
+            seed=self.seed,
+            text_weighting=self.text_weighting,
+            word_ngrams=self.word_ngrams,
+            char_ngrams=self.char_ngrams,
+            min_df=self.min_df,
+            target_precision=self.target_precision,
+            test_fraction=self.test_fraction,
+            calibration_fraction=self.calibration_fraction,
+        )
 
     @classmethod
     def for_kind(cls, kind: str, **overrides: object) -> NeuralConfig:

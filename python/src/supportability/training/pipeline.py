@@ -19,10 +19,18 @@ from supportability.training.trainer import TrainConfig, train
 DEFAULT_CASES = 30_000
 
 
-def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str], *,
-                       config: TrainConfig = TrainConfig(), promote: bool = True, report: bool = True,
-                       progress: Callable[[str], None] | None = None, kind: str = "linear",
-                       neural: NeuralConfig | None = None, teacher_version: str | None = None) -> str:
+def train_and_register(
+    data: LabeledCases,
+    registry_path: str | os.PathLike[str],
+    *,
+    config: TrainConfig = TrainConfig(),
+    promote: bool = True,
+    report: bool = True,
+    progress: Callable[[str], None] | None = None,
+    kind: str = "linear",
+    neural: NeuralConfig | None = None,
+    teacher_version: str | None = None,
+) -> str:
     """Train a model of `kind` (linear, teacher or student) on `data`, evaluate it on the newest
     cases, register the version (with its report) and optionally promote it. A student learns from
     the registered teacher `teacher_version` when given. Returns the version."""
@@ -41,8 +49,9 @@ def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str]
             model, splits, history = trainers.train_teacher(data, neural, checkpoint_root=checkpoints, progress=step)
         elif kind == "student":
             teacher = registry.load(teacher_version) if teacher_version else None
-            model, splits, history = trainers.train_student(data, neural, teacher=teacher,
-                                                            checkpoint_root=checkpoints, progress=step)
+            model, splits, history = trainers.train_student(
+                data, neural, teacher=teacher, checkpoint_root=checkpoints, progress=step
+            )
         else:
             raise ValueError(f"unknown model kind {kind!r}")
         fitted = len(splits.train)
@@ -55,19 +64,33 @@ def train_and_register(data: LabeledCases, registry_path: str | os.PathLike[str]
             step("writing the report")
             from supportability.evaluation.report import write_report
 
-            write_report(evaluation, report_dir, title=f"Evaluation on {len(splits.test)} held-out cases",
-                         data_source=data.source)
+            write_report(
+                evaluation,
+                report_dir,
+                title=f"Evaluation on {len(splits.test)} held-out cases",
+                data_source=data.source,
+            )
         version = registry.register(
-            model, data=DataSummary(data.source, fitted, data.fingerprint()),
-            metrics=evaluation.metrics, report_dir=report_dir if report else None, training_config=settings)
+            model,
+            data=DataSummary(data.source, fitted, data.fingerprint()),
+            metrics=evaluation.metrics,
+            report_dir=report_dir if report else None,
+            training_config=settings,
+        )
     if promote:
         registry.promote(version)
     step(f"registered {version}" + (" (promoted)" if promote else ""))
     return version
 
 
-def train_default(registry_path: str | os.PathLike[str], *, seed: int = 7, progress: bool = False,
-                  n_cases: int = DEFAULT_CASES, report: bool = True) -> str:
+def train_default(
+    registry_path: str | os.PathLike[str],
+    *,
+    seed: int = 7,
+    progress: bool = False,
+    n_cases: int = DEFAULT_CASES,
+    report: bool = True,
+) -> str:
     """Generate the default synthetic data, train every task, calibrate, evaluate, register and promote.
 
     Returns the promoted version. About half a minute on 2 cores at the default size; tests pass a

@@ -25,10 +25,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from supportability.data.dataset import LabeledCases
-from supportability.evaluation.metrics import ranking_metrics
+from supportability.domain import URGENCY_LEVELS
 from supportability.features.context import ContextEncoder
 from supportability.features.text import TextFeaturizer
-from supportability.models.api import URGENCY_LEVELS
+from supportability.metrics import ranking_metrics
 from supportability.models.calibration import Temperature, choose_binary, choose_multiclass
 from supportability.models.heads import Z90, Articles, Head, HeadsModel, case_text
 from supportability.models.linear import LinearSupportModel
@@ -106,15 +106,19 @@ def split(data: LabeledCases, config: TrainConfig) -> Splits:
         order = np.argsort(np.array([t.timestamp() for t in times]), kind="stable")
     else:
         order = rng.permutation(n)
-    n_test = int(round(n * config.test_fraction))
-    rest, test = order[: n - n_test], order[n - n_test:]
+    n_test = round(n * config.test_fraction)
+    rest, test = order[: n - n_test], order[n - n_test :]
     rest = rng.permutation(rest)
-    n_calibration = int(round(n * config.calibration_fraction))
+    n_calibration = round(n * config.calibration_fraction)
     return Splits(train=np.sort(rest[n_calibration:]), calibration=np.sort(rest[:n_calibration]), test=np.sort(test))
 
 
-def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Progress | None = None,
-          splits: Splits | None = None) -> tuple[LinearSupportModel, Splits]:
+def train(
+    data: LabeledCases,
+    config: TrainConfig = TrainConfig(),
+    progress: Progress | None = None,
+    splits: Splits | None = None,
+) -> tuple[LinearSupportModel, Splits]:
     """Fit every task the data has labels for. Returns the model (without `info`) and the splits used."""
     step = progress or (lambda _msg: None)
     splits = splits or split(data, config)
@@ -138,8 +142,13 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
     heads: dict[str, Head] = {}
     n_out = 0
 
-    def add_head(task: str, weights: np.ndarray, bias: np.ndarray, labels: tuple[str, ...],
-                 refit: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+    def add_head(
+        task: str,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        labels: tuple[str, ...],
+        refit: Callable[[], tuple[np.ndarray, np.ndarray]],
+    ) -> None:
         nonlocal n_out
         columns.append(np.vstack([weights, bias[None, :]]))
         refits.append(refit)
@@ -157,16 +166,30 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
         clf = _best_logistic(config, grid, x_train, y_train, x_held[y_held >= 0], y_held[y_held >= 0])
         weights, bias = _full_columns(clf, len(classes))
         y_all = _encode(all_labels(label_key), classes)
-        add_head(task, weights, bias, classes,
-                 lambda clf=clf, y=y_all, n=len(classes): _full_columns(_refit(clf, x_all[y >= 0], y[y >= 0]), n))
+        add_head(
+            task,
+            weights,
+            bias,
+            classes,
+            # The defaults bind this iteration's values; the refit runs later.
+            lambda clf=clf, y=y_all, n=len(classes): _full_columns(  # noqa: B008
+                _refit(clf, x_all[y >= 0], y[y >= 0]), n
+            ),
+        )
 
     for task, label_key in BINARY_LABELS.items():
         if label_key not in data.labels:
             continue
         step(f"training {task}")
         grid = config.c_binary or C_GRIDS[(config.text_weighting, "binary")]
-        clf = _best_logistic(config, grid, x_train, train_set.labels[label_key].astype(int), x_held,
-                             held_out.labels[label_key].astype(int))
+        clf = _best_logistic(
+            config,
+            grid,
+            x_train,
+            train_set.labels[label_key].astype(int),
+            x_held,
+            held_out.labels[label_key].astype(int),
+        )
         weights, bias = clf.coef_.T.copy(), clf.intercept_.copy()
 
         def refit_binary(clf=clf, key=label_key) -> tuple[np.ndarray, np.ndarray]:
@@ -195,17 +218,24 @@ def train(data: LabeledCases, config: TrainConfig = TrainConfig(), progress: Pro
             all_log = np.concatenate([log_hours, held_log])
             mean_all = Ridge(alpha=mean_model.alpha, solver="lsqr").fit(x_all, all_log)
             spread_all = Ridge(alpha=spread_model.alpha, solver="lsqr").fit(
-                x_all, np.abs(all_log - mean_all.predict(x_all)) * np.sqrt(np.pi / 2))
-            return (np.stack([mean_all.coef_, spread_all.coef_], axis=1),
-                    np.array([mean_all.intercept_, spread_all.intercept_]))
+                x_all, np.abs(all_log - mean_all.predict(x_all)) * np.sqrt(np.pi / 2)
+            )
+            return (
+                np.stack([mean_all.coef_, spread_all.coef_], axis=1),
+                np.array([mean_all.intercept_, spread_all.intercept_]),
+            )
 
         add_head("resolution_time", weights, bias, ("p50_hours", "p90_hours"), refit_resolution)
 
     n_text = featurizer.n_features
     stacked = np.hstack(columns) if columns else np.zeros((n_text + len(context.names) + 1, 0))
     model = LinearSupportModel(
-        featurizer=featurizer, context=context,
-        w_text=stacked[:n_text], w_context=stacked[n_text:-1], bias=stacked[-1], heads=heads,
+        featurizer=featurizer,
+        context=context,
+        w_text=stacked[:n_text],
+        w_context=stacked[n_text:-1],
+        bias=stacked[-1],
+        heads=heads,
     )
 
     step("calibrating on held-out cases")
@@ -233,8 +263,14 @@ def fit_features(train_set: LabeledCases, config: TextSettings) -> tuple[TextFea
     """The text featurizer (`config.text_weighting`, n-grams, min_df) and the context encoder, fitted
     on the training cases."""
     tfidf = config.text_weighting == "tfidf"
-    featurizer = TextFeaturizer(word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, min_df=config.min_df,
-                                normalize=tfidf, sublinear_tf=tfidf, use_idf=tfidf)
+    featurizer = TextFeaturizer(
+        word_ngrams=config.word_ngrams,
+        char_ngrams=config.char_ngrams,
+        min_df=config.min_df,
+        normalize=tfidf,
+        sublinear_tf=tfidf,
+        use_idf=tfidf,
+    )
     featurizer.fit(case_text(c) for c in train_set.cases)
     return featurizer, ContextEncoder().fit(train_set.cases)
 
@@ -247,7 +283,7 @@ def calibrate(model: HeadsModel, held_out: LabeledCases, seed: int, scores: np.n
     if scores is None:
         scores, _ = model.raw_scores(held_out.cases)
     for task, head in model.heads.items():
-        s = scores[:, head.start:head.stop]
+        s = scores[:, head.start : head.stop]
         if task == "resolution_time":
             log_hours = np.log(np.maximum(held_out.labels["resolution_hours"].astype(float), 1e-3))
             z = (log_hours - s[:, 0]) / np.maximum(s[:, 1], 0.05)
@@ -265,14 +301,21 @@ def article_tfidf(featurizer: TextFeaturizer, data: LabeledCases) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=0), 1e-12)
 
 
-def index_articles(model: HeadsModel, data: LabeledCases, held_out: LabeledCases, start: int,
-                   scores: np.ndarray | None = None) -> None:
+def index_articles(
+    model: HeadsModel, data: LabeledCases, held_out: LabeledCases, start: int, scores: np.ndarray | None = None
+) -> None:
     """Declare the article columns (from `start`, already produced by the model's raw scores) and
     tune the routing term of the article score on held-out MRR."""
     labels = model.heads["routing"].labels if "routing" in model.heads else ()
     queue_index = np.array([labels.index(a.queue) if a.queue in labels else -1 for a in data.articles])
-    model.articles = Articles(start, start + len(data.articles), tuple(a.article_id for a in data.articles),
-                              tuple(a.title for a in data.articles), queue_index, 0.0)
+    model.articles = Articles(
+        start,
+        start + len(data.articles),
+        tuple(a.article_id for a in data.articles),
+        tuple(a.title for a in data.articles),
+        queue_index,
+        0.0,
+    )
     if scores is None:
         scores, _ = model.raw_scores(held_out.cases)
     routing = model.probabilities(scores).get("routing")
@@ -284,8 +327,9 @@ def index_articles(model: HeadsModel, data: LabeledCases, held_out: LabeledCases
     model.articles.routing_weight = best[1]
 
 
-def choose_decision(model: HeadsModel, held_out: LabeledCases, target_precision: float,
-                    scores: np.ndarray | None = None) -> None:
+def choose_decision(
+    model: HeadsModel, held_out: LabeledCases, target_precision: float, scores: np.ndarray | None = None
+) -> None:
     """The auto-route threshold, from the calibrated routing probabilities of held-out cases."""
     if "routing" not in model.heads:
         return
@@ -313,8 +357,14 @@ def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: fl
     return float(confidence[order][ok[-1]])
 
 
-def _best_logistic(config: TrainConfig, grid: tuple[float, ...], x: sp.csr_matrix, y: np.ndarray,
-                   x_held: sp.csr_matrix, y_held: np.ndarray) -> LogisticRegression:
+def _best_logistic(
+    config: TrainConfig,
+    grid: tuple[float, ...],
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    x_held: sp.csr_matrix,
+    y_held: np.ndarray,
+) -> LogisticRegression:
     """Fit one logistic regression per C in `grid` (ascending, each warm-started from the previous
     solution, which cuts the solver's iterations); keep the one with the best held-out log loss."""
     best, best_loss = None, np.inf

@@ -1,4 +1,7 @@
-"""The `supportability` command line: serve, plus the training pipeline's commands."""
+"""The `supportability` command line: `serve` and `ensure-model` here, the pipeline's commands
+(`data`, `train`, `evaluate`, `models`) in their own modules beside this one.
+
+Heavy imports happen inside the commands, so `supportability --help` stays fast."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from typing import Any
 import click
 import uvloop
 
+from supportability.cli.data import data
+from supportability.cli.models import models
+from supportability.cli.options import registry_option
+from supportability.cli.train import evaluate, train
 from supportability.serving.config import ENV_PREFIX, ServerConfig
-from supportability.training.commands import data, evaluate, models, registry_option, train
 
 _CLICK_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 
@@ -32,10 +38,17 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="TOML file of settings (keys as the option names, with underscores).")
-@click.option("--train-if-empty", is_flag=True,
-              help="Train and promote the default model on synthetic data if the registry has none.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TOML file of settings (keys as the option names, with underscores).",
+)
+@click.option(
+    "--train-if-empty",
+    is_flag=True,
+    help="Train and promote the default model on synthetic data if the registry has none.",
+)
 @_config_options
 def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> None:
     """Serve predictions over gRPC, with health checking and reflection.

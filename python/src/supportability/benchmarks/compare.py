@@ -1,12 +1,12 @@
 """Linear, teacher and student side by side: accuracy, calibration, training time, latency.
 
-    python -m supportability.evaluation.compare [--data banking77,synthetic]
+    python -m supportability.benchmarks.compare [--data banking77,synthetic]
         [--kinds linear,teacher,student] [--registry DIR] [--out FILE]
 
 For each dataset, trains the three model kinds on the same training cases (the student distilled
-from whichever of the two others is more accurate on the held-out cases), calibrates each on the same held-out cases, evaluates each on the
-same test cases, and times in-process prediction (`latency.measure`). Prints a table, and the
-whole result as JSON to --out.
+from whichever of the two others is more accurate on the held-out cases), calibrates each on the
+same held-out cases, evaluates each on the same test cases, and times in-process prediction
+(`latency.measure`). Prints a table, and the whole result as JSON to --out.
 
 - banking77: train.csv (10% held out for calibration and early stopping), reported on test.csv;
   skipped where the dataset is absent. The teacher fine-tunes MiniLM.
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from supportability.benchmarks import banking77
+from supportability.benchmarks.latency import measure
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
-from supportability.evaluation import banking77
 from supportability.evaluation.evaluate import evaluate
-from supportability.evaluation.latency import measure
 from supportability.models.heads import HeadsModel, case_text
 from supportability.training import neural
 from supportability.training.neural_config import NeuralConfig
@@ -48,8 +48,13 @@ def _synthetic() -> tuple[LabeledCases, LabeledCases, Splits, TrainConfig, dict]
     config = TrainConfig(seed=7)
     splits = split(data, config)
     text = {"text_weighting": "counts", "word_ngrams": config.word_ngrams, "char_ngrams": None}
-    return data, data.subset(splits.test), splits, config, {"teacher": {"fine_tune": False, "max_epochs": 30,
-                                                                        "patience": 2}, "student": text}
+    return (
+        data,
+        data.subset(splits.test),
+        splits,
+        config,
+        {"teacher": {"fine_tune": False, "max_epochs": 30, "patience": 2}, "student": text},
+    )
 
 
 def _banking77(dataset: Path) -> tuple[LabeledCases, LabeledCases, Splits, TrainConfig, dict]:
@@ -68,17 +73,27 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             model, _ = train(data, config, splits=splits)
         elif kind == "teacher":
             neural_config = NeuralConfig.for_kind("teacher", **settings["teacher"])
-            model, _, _ = neural.train_teacher(data, neural_config, checkpoint_root=_checkpoints(registry),
-                                               progress=say, splits=splits)
+            model, _, _ = neural.train_teacher(
+                data, neural_config, checkpoint_root=_checkpoints(registry), progress=say, splits=splits
+            )
         else:
             neural_config = NeuralConfig.for_kind("student", **settings["student"])
             # A linear model refitted on the held-out cases (`refit_on_all`) cannot be judged on them.
             candidates = {k: m for k, m in trained.items() if not (k == "linear" and config.refit_on_all)}
             teacher = _best_on_held_out(candidates, data.subset(splits.calibration))
-            say(f"the student learns from the {teacher} model (the most accurate on held-out cases)"
-                if teacher else "no model to learn from: labels only")
-            model, _, _ = neural.train_student(data, neural_config, teacher=trained.get(teacher),
-                                               checkpoint_root=_checkpoints(registry), progress=say, splits=splits)
+            say(
+                f"the student learns from the {teacher} model (the most accurate on held-out cases)"
+                if teacher
+                else "no model to learn from: labels only"
+            )
+            model, _, _ = neural.train_student(
+                data,
+                neural_config,
+                teacher=trained.get(teacher),
+                checkpoint_root=_checkpoints(registry),
+                progress=say,
+                splits=splits,
+            )
         trained[kind] = model
         seconds = time.monotonic() - started
         say(f"evaluating {kind}")
@@ -101,15 +116,15 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             from supportability.registry import DataSummary, Registry
 
             results[kind]["version"] = Registry(registry).register(
-                model, data=DataSummary(data.source, len(splits.train), data.fingerprint()),
-                metrics=evaluation.metrics)
+                model, data=DataSummary(data.source, len(splits.train), data.fingerprint()), metrics=evaluation.metrics
+            )
     return results
 
 
 def _routing_accuracy(model: HeadsModel, data: LabeledCases) -> float:
     scores, _ = model.raw_scores(data.cases)
     head = model.heads["routing"]
-    predicted = np.array(head.labels)[scores[:, head.start:head.stop].argmax(axis=1)]
+    predicted = np.array(head.labels)[scores[:, head.start : head.stop].argmax(axis=1)]
     return float((predicted == data.labels["queue"]).mean())
 
 
@@ -125,8 +140,10 @@ def _without_companion(model: HeadsModel, test: LabeledCases) -> dict:
         return {}
     model.companion = None
     try:
-        return {"companion_weight": model.companion_weight,
-                "top1_accuracy_encoder_only": _routing_accuracy(model, test)}
+        return {
+            "companion_weight": model.companion_weight,
+            "top1_accuracy_encoder_only": _routing_accuracy(model, test),
+        }
     finally:
         model.companion = companion
 
@@ -144,8 +161,12 @@ def _eager_latency(kind: str, model: HeadsModel, test: LabeledCases) -> dict:
         def one(k: int) -> None:
             indptr, columns, values = model.featurizer.csr_parts([texts[k]])
             context = torch.tensor([model.context.transform_one(test.cases[k])], dtype=torch.float32)
-            net(torch.from_numpy(indptr[:-1]), torch.from_numpy(columns), torch.from_numpy(values.astype(np.float32)),
-                context)
+            net(
+                torch.from_numpy(indptr[:-1]),
+                torch.from_numpy(columns),
+                torch.from_numpy(values.astype(np.float32)),
+                context,
+            )
     elif kind == "teacher":
         pooled, _ = neural.load_minilm()  # as shipped: the same architecture and cost as the fine-tuned one
         pooled.eval()
@@ -173,10 +194,15 @@ def _eager_latency(kind: str, model: HeadsModel, test: LabeledCases) -> dict:
 
 
 def table(results: dict) -> str:
-    columns = (("top1_accuracy", "top-1", "{:.2%}"), ("ece", "ECE", "{:.4f}"), ("train_seconds", "train s", "{:,.0f}"),
-               ("single_p50_us", "p50 µs", "{:,.0f}"), ("single_p99_us", "p99 µs", "{:,.0f}"),
-               ("batch_cases_per_s", "batch cases/s", "{:,}"), ("eager_pytorch_single_p50_us", "eager torch p50 µs",
-                                                                "{:,.0f}"))
+    columns = (
+        ("top1_accuracy", "top-1", "{:.2%}"),
+        ("ece", "ECE", "{:.4f}"),
+        ("train_seconds", "train s", "{:,.0f}"),
+        ("single_p50_us", "p50 µs", "{:,.0f}"),
+        ("single_p99_us", "p99 µs", "{:,.0f}"),
+        ("batch_cases_per_s", "batch cases/s", "{:,}"),
+        ("eager_pytorch_single_p50_us", "eager torch p50 µs", "{:,.0f}"),
+    )
     lines = [f"{'data':10} {'model':8} " + " ".join(f"{title:>18}" for _, title, _ in columns)]
     for name, kinds in results.items():
         for kind, r in kinds.items():

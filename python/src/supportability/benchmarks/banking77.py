@@ -2,7 +2,7 @@
 
 train.csv is read through the user-data loader (text -> body, category -> queue), 10% of it held
 out to choose calibrators, early stopping and the decision threshold; test.csv is only ever
-reported on. `python -m supportability.evaluation.compare` trains and compares the model kinds on
+reported on. `python -m supportability.benchmarks.compare` trains and compares the model kinds on
 it. The data stays where it is (default: <repo>/../shared/datasets/banking77); it is never copied
 into the repository.
 
@@ -23,8 +23,16 @@ MAPPING = {"body": "text", "queue": "category"}
 DEFAULTS = {"channel": "web_form"}
 # The linear model's settings for short real texts: word 1-3-grams and character 2-5-grams, TF-IDF;
 # the heads are refitted on all of train.csv once the held-out choices are made (`refit_on_all`).
-CONFIG = TrainConfig(text_weighting="tfidf", word_ngrams=3, char_ngrams=(2, 5), min_df=2, c_multiclass=(20.0,),
-                     calibration_fraction=0.1, target_precision=0.95, refit_on_all=True)
+CONFIG = TrainConfig(
+    text_weighting="tfidf",
+    word_ngrams=3,
+    char_ngrams=(2, 5),
+    min_df=2,
+    c_multiclass=(20.0,),
+    calibration_fraction=0.1,
+    target_precision=0.95,
+    refit_on_all=True,
+)
 
 
 def default_dataset() -> Path:

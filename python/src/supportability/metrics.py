@@ -109,7 +109,7 @@ def pinball_loss(y: np.ndarray, q: np.ndarray, level: float) -> float:
 def ranking_metrics(ranked: list[list[str]], relevant: list[tuple[str, ...]], k: int) -> tuple[float, float]:
     """(Recall@k, MRR) over the cases that have at least one relevant item."""
     recalls, reciprocal = [], []
-    for items, truth in zip(ranked, relevant):
+    for items, truth in zip(ranked, relevant, strict=True):
         if not truth:
             continue
         truth_set = set(truth)

@@ -1,6 +1,6 @@
 """In-process prediction latency of a registered model, without gRPC: the model's share of the service.
 
-    python -m supportability.evaluation.latency --registry var/registry [--version V] [--repeat N]
+    python -m supportability.benchmarks.latency --registry var/registry [--version V] [--repeat N]
 
 Prints JSON: single-case p50/p99 wall time and mean CPU time of `model.predict([case])` (2,000
 different cases per round, the quietest of 5 rounds), and cases/s for 1,000-case batches (fastest

@@ -1,0 +1,79 @@
+"""What the pipeline's commands share: the registry option, the progress bar, data loading, errors."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+DEFAULT_REGISTRY = "var/registry"
+DEFAULT_DATA = "var/data/cases.jsonl"
+registry_option = click.option(
+    "--registry",
+    "registry_path",
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Model registry directory.",
+)
+
+
+class Steps:
+    """A tqdm bar that advances one step per pipeline stage and shows the stage's name."""
+
+    def __init__(self, total: int, description: str):
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            desc=description,
+            unit="step",
+            file=sys.stderr,
+            bar_format="{desc}: {n_fmt}/{total_fmt} |{bar:24}| {elapsed} {postfix}",
+        )
+
+    def __call__(self, message: str) -> None:
+        self.bar.set_postfix_str(message)
+        if self.bar.n < self.bar.total:
+            self.bar.update(1)
+
+    def done(self) -> None:
+        """Fill the bar: some runs take fewer steps than planned (early stopping)."""
+        self.bar.update(self.bar.total - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            fail(f"{option} expects FIELD=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value
+    return out
+
+
+def load_data(path: str, columns: tuple[str, ...], defaults: tuple[str, ...], skip_invalid: bool):
+    from supportability.data.loaders import DataError, load_cases
+
+    try:
+        return load_cases(
+            path, columns=pairs(columns, "--column"), defaults=pairs(defaults, "--default"), skip_invalid=skip_invalid
+        )
+    except DataError as e:
+        fail(str(e))
+
+
+def print_skipped(skipped) -> None:
+    if skipped:
+        click.echo(f"skipped {len(skipped)} invalid rows:", err=True)
+        for error in skipped[:20]:
+            click.echo(f"  {error}", err=True)
+        if len(skipped) > 20:
+            click.echo(f"  ... and {len(skipped) - 20} more", err=True)

@@ -1,0 +1,296 @@
+"""`supportability train` and `supportability evaluate`: fit, calibrate, register; judge and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from supportability.cli.options import Steps, fail, load_data, print_skipped, registry_option
+
+
+@click.command()
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Training data (.csv, .jsonl, .parquet). Default: generate the default synthetic data.",
+)
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="Column mapping (see `data check`).")
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE", help="Defaults for absent fields.")
+@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows (and report them) instead of failing.")
+@click.option(
+    "--articles",
+    "articles_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Help-centre articles (.csv/.jsonl with article_id, queue, title, text) for article suggestion.",
+)
+@registry_option
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--cases",
+    "n_cases",
+    default=30_000,
+    show_default=True,
+    type=click.IntRange(min=200),
+    help="Synthetic cases to generate when --data is not given.",
+)
+@click.option(
+    "--char-ngrams/--no-char-ngrams",
+    default=None,
+    help="Add character 2-5-grams to the text features (default: on for your data, off for synthetic).",
+)
+@click.option(
+    "--target-precision",
+    default=0.95,
+    show_default=True,
+    type=click.FloatRange(0.5, 1.0),
+    help="Precision the auto-route threshold must reach on held-out cases.",
+)
+@click.option("--promote/--no-promote", default=True, show_default=True, help="Promote the new version.")
+@click.option(
+    "--model",
+    "kind",
+    type=click.Choice(["linear", "teacher", "student"]),
+    default="linear",
+    show_default=True,
+    help="linear: TF-IDF + logistic heads (seconds). teacher: all-MiniLM-L6-v2 "
+    "fine-tuned (minutes; the most accurate). student: a small network distilled from a teacher "
+    "(fast to serve). See python/README.md.",
+)
+@click.option(
+    "--teacher",
+    "teacher_version",
+    default=None,
+    metavar="VERSION|none",
+    help="Student: the registered model to learn from, usually a teacher (default: the most accurate "
+    "version trained on the same data, by its recorded routing top-1; none: labels only).",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Teacher/student: most epochs (early stopping may stop sooner) [teacher 4, student 40].",
+)
+@click.option("--frozen-encoder", is_flag=True, help="Teacher: train the heads on frozen MiniLM embeddings only.")
+@click.option("--hidden", type=click.IntRange(min=2), default=None, help="Student: hidden units [256].")
+def train(
+    data_path: str | None,
+    columns: tuple[str, ...],
+    defaults: tuple[str, ...],
+    skip_invalid: bool,
+    articles_path: str | None,
+    registry_path: str,
+    seed: int,
+    n_cases: int,
+    char_ngrams: bool | None,
+    target_precision: float,
+    promote: bool,
+    kind: str,
+    teacher_version: str | None,
+    epochs: int | None,
+    frozen_encoder: bool,
+    hidden: int | None,
+) -> None:
+    """Train a model on every task the data has labels for, calibrate, evaluate, register (and promote).
+
+    A teacher or student run writes a checkpoint after every epoch; run the same command again after
+    an interruption and it resumes.
+    """
+    from supportability.training.pipeline import train_and_register
+    from supportability.training.trainer import TrainConfig
+
+    steps = Steps(12 if kind == "linear" else 20, f"train {kind}")
+    if data_path is None:
+        from supportability.data.generator import GeneratorConfig, generate
+
+        steps(f"generating {n_cases} synthetic cases")
+        dataset = generate(GeneratorConfig(n_cases=n_cases, seed=seed))
+        use_chars = bool(char_ngrams)
+    else:
+        steps(f"reading {data_path}")
+        dataset, skipped = load_data(data_path, columns, defaults, skip_invalid)
+        print_skipped(skipped)
+        use_chars = char_ngrams is not False
+    if articles_path:
+        from supportability.data.loaders import load_articles
+
+        dataset.articles = load_articles(articles_path)
+    # Your own texts: TF-IDF; the synthetic data's evidence adds up per mention: counts (see TrainConfig).
+    weighting = "counts" if data_path is None else "tfidf"
+    config = TrainConfig(
+        seed=seed,
+        text_weighting=weighting,
+        char_ngrams=(2, 5) if use_chars else None,
+        target_precision=target_precision,
+    )
+    neural = None
+    if kind != "linear":
+        from supportability.training.neural_config import NeuralConfig
+
+        chosen = {"max_epochs": epochs, "hidden": hidden, "fine_tune": False if frozen_encoder else None}
+        neural = NeuralConfig.for_kind(
+            kind,
+            seed=seed,
+            text_weighting=weighting,
+            target_precision=target_precision,
+            char_ngrams=config.char_ngrams,
+            **{k: v for k, v in chosen.items() if v is not None},
+        )
+    if kind == "student":
+        teacher_version = _teacher_for(registry_path, dataset, teacher_version)
+        steps(f"learning from {teacher_version}" if teacher_version else "no model to learn from: labels only")
+    try:
+        version = train_and_register(
+            dataset,
+            registry_path,
+            config=config,
+            promote=promote,
+            progress=steps,
+            kind=kind,
+            neural=neural,
+            teacher_version=teacher_version,
+        )
+        steps.done()
+    finally:
+        steps.close()
+    _summary(registry_path, version)
+
+
+def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | None:
+    """The version a student learns from: the one asked for, or else the registered version trained
+    on the same data (by fingerprint) with the best recorded routing top-1, or None."""
+    from supportability.registry import Registry, RegistryError
+
+    registry = Registry(registry_path)
+    if requested == "none":
+        return None
+    if requested:
+        try:
+            registry.manifest(requested)
+        except RegistryError as e:
+            fail(str(e))
+        return requested
+    fingerprint = dataset.fingerprint()
+    accuracy = {
+        info.version: value
+        for info in registry.list()
+        if info.data_fingerprint == fingerprint
+        for task, name, value, slice_ in info.metrics
+        if (task, name, slice_) == ("routing", "top1_accuracy", "")
+    }
+    return max(accuracy, key=accuracy.get, default=None)
+
+
+@click.command()
+@registry_option
+@click.option("--version", default=None, help="Version to evaluate (default: the promoted one).")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Evaluate on this labelled file instead of regenerating the version's own test split.",
+)
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="Column mapping.")
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE", help="Defaults for absent fields.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Report directory (default: the version's report/ folder in the registry).",
+)
+def evaluate(
+    registry_path: str,
+    version: str | None,
+    data_path: str | None,
+    columns: tuple[str, ...],
+    defaults: tuple[str, ...],
+    out_dir: str | None,
+) -> None:
+    """Evaluate a version and write its HTML report, PNG plots and metrics.json."""
+    from supportability.evaluation.evaluate import evaluate as run_evaluation
+    from supportability.evaluation.report import write_report
+    from supportability.registry import Registry, RegistryError
+
+    registry = Registry(registry_path)
+    steps = Steps(4, "evaluate")
+    try:
+        model = registry.load(version)
+    except RegistryError as e:
+        steps.close()
+        fail(str(e))
+    version = model.info.version
+    steps(f"loaded {version}")
+    if data_path:
+        dataset, _ = load_data(data_path, columns, defaults, False)
+        test, source = dataset, data_path
+    else:
+        test, source = _version_test_split(registry, version)
+    steps(f"evaluating on {len(test)} cases")
+    evaluation = run_evaluation(model, test)
+    target = Path(out_dir) if out_dir else registry.versions_dir / version / "report"
+    steps("writing the report")
+    report = write_report(
+        evaluation, target, title=f"Model {version}: evaluation on {len(test)} cases", data_source=source
+    )
+    if not data_path and out_dir is None:
+        registry.set_metrics(version, evaluation.metrics + [m for m in model.info.metrics if m[0] == "training"])
+    steps("done")
+    steps.close()
+    click.echo(f"report: {report}")
+    for task, name, value, slice_ in evaluation.metrics:
+        if not slice_ and name in _HEADLINE:
+            click.echo(f"  {task:16} {name:28} {value:.4f}")
+
+
+_HEADLINE = {
+    "top1_accuracy",
+    "bayes_top1_accuracy",
+    "ece",
+    "auroc",
+    "bayes_auroc",
+    "coverage",
+    "precision",
+    "mrr",
+    "recall_at_3",
+    "pinball_p50_hours",
+    "p90_coverage",
+}
+
+
+def _version_test_split(registry, version: str):
+    """Rebuild a synthetic version's held-out test split from its recorded data source and config."""
+    from supportability.data.generator import GeneratorConfig, generate
+    from supportability.training.trainer import TrainConfig, split
+
+    manifest = registry.manifest(version)
+    source = manifest["data"]["source"]
+    if not source.startswith("synthetic:"):
+        fail(f"version {version} was trained on {source}; pass --data to evaluate it")
+    fields = dict(item.split("=", 1) for item in source[len("synthetic:") :].split(","))
+    defaults = GeneratorConfig()
+    config = GeneratorConfig(**{k: type(getattr(defaults, k))(v) for k, v in fields.items()})
+    dataset = generate(config)
+    train_config = manifest.get("training_config", {})
+    splits = split(
+        dataset,
+        TrainConfig(
+            **{k: v for k, v in train_config.items() if k in ("seed", "test_fraction", "calibration_fraction")}
+        ),
+    )
+    return dataset.subset(splits.test), source
+
+
+def _summary(registry_path: str, version: str) -> None:
+    from supportability.registry import Registry
+
+    info = Registry(registry_path).info(version)
+    click.echo(f"version {version}: {info.kind} model ({', '.join(info.tasks)})")
+    for task, name, value, slice_ in info.metrics:
+        if not slice_ and name in _HEADLINE:
+            click.echo(f"  {task:16} {name:28} {value:.4f}")
+    click.echo(f"report: {Path(registry_path) / 'versions' / version / 'report' / 'report.html'}")
