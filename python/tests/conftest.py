@@ -31,7 +31,9 @@ def golden_requests() -> list:
 
     from supportability.v1 import prediction_service_pb2
 
-    vectors = json.loads((ROOT / "tests" / "vectors" / "cases.json").read_text())["vectors"]
+    document = json.loads((ROOT / "tests" / "vectors" / "cases.json").read_text())
+    assert document["specVersion"].split(".")[0] == "1", "these tests check spec version 1.x of the vectors"
+    vectors = document["vectors"]
     return [json_format.ParseDict(v["request"], prediction_service_pb2.PredictCaseRequest()) for v in vectors]
 
 

@@ -26,8 +26,13 @@ RUNNERS = {
 }
 
 
+SPEC_MAJOR = "1"  # the golden-vector spec version these tests check
+
+
 def _vectors() -> list[dict[str, Any]]:
-    return json.loads(VECTORS.read_text())["vectors"]
+    document = json.loads(VECTORS.read_text())
+    assert document["specVersion"].split(".")[0] == SPEC_MAJOR, document["specVersion"]
+    return document["vectors"]
 
 
 @pytest.fixture(scope="module")

@@ -131,7 +131,7 @@ class Client:
         try:
             yield from self._stream(with_ids(), timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
-            raise error_from_rpc(exc) from None
+            raise error_from_rpc(exc) from exc
 
     def list_models(self, page_size: int = 0, page_token: str = "") -> model_service_pb2.ListModelsResponse:
         return self.send(model_service_pb2.ListModelsRequest(page_size=page_size, page_token=page_token))
@@ -145,12 +145,12 @@ class Client:
         try:
             return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
-            raise error_from_rpc(exc, getattr(request, "request_id", "")) from None
+            raise error_from_rpc(exc, getattr(request, "request_id", "")) from exc
 
 
 def error_from_rpc(exc: grpc.RpcError, request_id: str = "") -> SupportabilityError:
     """A failed call as the same `SupportabilityError` that the in-process `Predictor` raises."""
-    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    status = rpc_status.from_call(exc)
     reason, violations, retry_delay, metadata = "", [], None, {}
     for detail in status.details if status else ():
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):

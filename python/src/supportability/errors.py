@@ -8,7 +8,7 @@ exception is what in-process callers of `Predictor` catch, so both paths fail id
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import grpc
 from google.protobuf import duration_pb2
@@ -39,6 +39,11 @@ class SupportabilityError(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+
+    def __reduce__(self) -> tuple[type[SupportabilityError], tuple[object, ...]]:
+        # Exceptions pickle as cls(*args), and args holds only the message: rebuild from every
+        # field instead, so Spark workers and process pools can send the error back whole.
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
     def __str__(self) -> str:
         return f"{self.code.name} {self.reason}: {self.message}"

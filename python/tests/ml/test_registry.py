@@ -126,3 +126,22 @@ def test_an_unknown_model_kind_or_an_artifact_outside_the_version_is_refused(reg
     (directory / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match=r"promoted\.json is missing"):
         registry.load(version)
+
+
+def test_an_unreadable_manifest_is_logged_and_listed_apart(registry, small_model, caplog):
+    from click.testing import CliRunner
+
+    from supportability.cli import main
+
+    good = registry.register(small_model[0], data=DATA)
+    broken = registry.register(small_model[0], data=DATA)
+    (registry.versions_dir / broken / "manifest.json").write_text("{ not json")
+    with caplog.at_level("WARNING", logger="supportability.registry.store"):
+        infos, unreadable = registry.scan()
+    assert [i.version for i in infos] == [good]
+    assert [u.version for u in unreadable] == [broken]
+    assert any(r.model_version == broken for r in caplog.records)
+    assert [i.version for i in registry.list()] == [good]
+    listing = CliRunner().invoke(main, ["models", "list", "--registry", str(registry.path)])
+    assert listing.exit_code == 0
+    assert f"! {broken}  unreadable manifest: " in listing.output

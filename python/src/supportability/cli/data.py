@@ -67,7 +67,7 @@ def generate_command(out_path: str, n_cases: int, seed: int, **knobs: float) -> 
     from supportability.data.generator import GeneratorConfig, generate
     from supportability.data.io import write_cases
 
-    config = GeneratorConfig(n_cases=n_cases, seed=seed, **knobs)
+    config = GeneratorConfig(n_cases=n_cases, seed=seed, **knobs)  # type: ignore[arg-type]  # click passes the float knobs by name
     steps = Steps(2, "data generate")
     steps("generating")
     dataset = generate(config)

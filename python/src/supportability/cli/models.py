@@ -17,13 +17,13 @@ def models() -> None:
 @models.command("list")
 @registry_option
 def list_command(registry_path: str) -> None:
-    """Registered versions, newest first; * marks the promoted one."""
+    """Registered versions, newest first; * marks the promoted one, ! one whose manifest is unreadable."""
     from supportability.registry import Registry
 
     registry = Registry(registry_path)
     promoted = registry.promoted_version()
-    infos = registry.list()
-    if not infos:
+    infos, unreadable = registry.scan()
+    if not infos and not unreadable:
         click.echo(f"no model versions in {registry_path}")
     for info in infos:
         top1 = next((v for t, n, v, s in info.metrics if (t, n, s) == ("routing", "top1_accuracy", "")), None)
@@ -32,6 +32,8 @@ def list_command(registry_path: str) -> None:
             f"{info.created_time:%Y-%m-%d %H:%M}  {info.data_case_count:>7} cases  routing top-1 "
             f"{'-' if top1 is None else f'{top1:.3f}'}  {','.join(info.tasks)}"
         )
+    for bad in unreadable:
+        click.echo(f"! {bad.version}  unreadable manifest: {bad.error}")
 
 
 @models.command("show")

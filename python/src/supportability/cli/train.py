@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from supportability.cli.options import Steps, fail, load_data, print_skipped, registry_option
+
+if TYPE_CHECKING:
+    from supportability.models.heads import HeadsModel
 
 
 @click.command()
@@ -181,7 +185,7 @@ def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | No
         for task, name, value, slice_ in info.metrics
         if (task, name, slice_) == ("routing", "top1_accuracy", "")
     }
-    return max(accuracy, key=accuracy.get, default=None)
+    return max(accuracy, key=lambda version: accuracy[version], default=None)
 
 
 @click.command()
@@ -231,7 +235,7 @@ def evaluate(
     else:
         test, source = _version_test_split(registry, version)
     steps(f"evaluating on {len(test)} cases")
-    evaluation = run_evaluation(model, test)
+    evaluation = run_evaluation(cast("HeadsModel", model), test)  # every registered kind is a HeadsModel
     target = Path(out_dir) if out_dir else registry.versions_dir / version / "report"
     steps("writing the report")
     report = write_report(

@@ -6,6 +6,7 @@ from supportability.registry.store import (
     ModelNotFoundError,
     Registry,
     RegistryError,
+    UnreadableVersion,
 )
 
-__all__ = ["ArtifactError", "DataSummary", "ModelNotFoundError", "Registry", "RegistryError"]
+__all__ = ["ArtifactError", "DataSummary", "ModelNotFoundError", "Registry", "RegistryError", "UnreadableVersion"]

@@ -20,11 +20,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import platform
 import secrets
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -37,6 +39,7 @@ from supportability.models import kinds
 from supportability.models.api import ModelInfo, SupportModel
 from supportability.models.heads import HeadsModel
 
+log = logging.getLogger(__name__)
 MANIFEST_FORMAT = 1
 MODEL_NAME = "support-cases"
 REQUIRED_ARTIFACTS = ("model.json", "arrays.npz")  # every kind; some add files (kinds.py)
@@ -52,6 +55,14 @@ class ModelNotFoundError(RegistryError):
 
 class ArtifactError(RegistryError):
     """A version's files are missing, tampered with, or in a format this code cannot read."""
+
+
+@dataclass(frozen=True)
+class UnreadableVersion:
+    """A version directory whose manifest cannot be read: listed apart so it is seen, not hidden."""
+
+    version: str
+    error: str
 
 
 @dataclass(frozen=True)
@@ -125,18 +136,25 @@ class Registry:
         return _info_from_manifest(self.manifest(version))
 
     def list(self) -> list[ModelInfo]:
-        """Every registered version, newest first (versions with unreadable manifests are skipped)."""
+        """Every registered version whose manifest reads, newest first (see `scan` for the others)."""
+        return self.scan()[0]
+
+    def scan(self) -> tuple[list[ModelInfo], list[UnreadableVersion]]:
+        """The readable versions, newest first, and the unreadable ones (each logged as a warning)."""
+        infos: list[ModelInfo] = []
+        unreadable: list[UnreadableVersion] = []
         if not self.versions_dir.is_dir():
-            return []
-        infos = []
+            return infos, unreadable
         for entry in self.versions_dir.iterdir():
             if entry.name.startswith(".") or not (entry / "manifest.json").is_file():
-                continue
+                continue  # staging directories of a registration in progress
             try:
                 infos.append(self.info(entry.name))
-            except (RegistryError, KeyError, ValueError):
-                continue
-        return sorted(infos, key=lambda i: (i.created_time, i.version), reverse=True)
+            except (RegistryError, KeyError, ValueError) as exc:
+                log.warning("unreadable model version manifest", extra={"model_version": entry.name, "error": str(exc)})
+                unreadable.append(UnreadableVersion(entry.name, f"{type(exc).__name__}: {exc}"))
+        infos.sort(key=lambda i: (i.created_time, i.version), reverse=True)
+        return infos, sorted(unreadable, key=lambda u: u.version)
 
     def _pointer(self) -> dict:
         try:
@@ -191,7 +209,7 @@ class Registry:
         model: HeadsModel,
         *,
         data: DataSummary,
-        metrics: list[tuple[str, str, float, str]] = (),
+        metrics: Sequence[tuple[str, str, float, str]] = (),
         report_dir: str | os.PathLike[str] | None = None,
         training_config: dict | None = None,
     ) -> str:
@@ -203,7 +221,7 @@ class Registry:
         try:
             state, arrays, files = kinds.dump(model)
             (staging / "model.json").write_text(json.dumps(state, ensure_ascii=False))
-            np.savez(staging / "arrays.npz", **arrays)
+            np.savez(staging / "arrays.npz", **arrays)  # type: ignore[arg-type]  # numpy stubs: **kwds typed as bool
             for name, content in files.items():
                 (staging / name).write_bytes(content)
             if report_dir is not None:
@@ -240,7 +258,10 @@ class Registry:
         return version
 
     def set_metrics(
-        self, version: str, metrics: list[tuple[str, str, float, str]], report_dir: str | os.PathLike[str] | None = None
+        self,
+        version: str,
+        metrics: Sequence[tuple[str, str, float, str]],
+        report_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """Replace a version's metrics (and report) after a later evaluation; artifacts are untouched."""
         manifest = self.manifest(version)

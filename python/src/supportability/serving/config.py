@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,13 @@ class ServerConfig:
             if unknown:
                 raise ValueError(f"{file}: unknown setting(s) {', '.join(unknown)}")
             values.update(data)
-        env = os.environ if env is None else env
+        environment: Mapping[str, str] = os.environ if env is None else env
         for name in fields:
-            raw = env.get(ENV_PREFIX + name.upper())
+            raw = environment.get(ENV_PREFIX + name.upper())
             if raw is not None:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{name: _coerce(fields[name].type, value, name) for name, value in values.items()})
+        return cls(**{name: _coerce(str(fields[name].type), value, name) for name, value in values.items()})
 
     def bearer_tokens(self) -> list[str]:
         tokens = [t.strip() for t in self.tokens.split(",") if t.strip()]

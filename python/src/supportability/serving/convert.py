@@ -70,7 +70,8 @@ def case_from_proto(message: support_case_pb2.SupportCase) -> Case:
         declined_charges_30d=account.declined_charges_30d,
         previous_cases_30d=account.previous_cases_30d,
         extra_features={
-            name: getattr(value, value.WhichOneof("kind")) for name, value in message.extra_features.items()
+            name: getattr(value, value.WhichOneof("kind") or "null_value")
+            for name, value in message.extra_features.items()
         },
     )
 
@@ -121,7 +122,7 @@ def model_to_proto(info: ModelInfo, *, promoted: bool) -> model_service_pb2.Mode
         name=info.name,
         version=info.version,
         state=model_service_pb2.MODEL_STATE_PROMOTED if promoted else model_service_pb2.MODEL_STATE_AVAILABLE,
-        kind=model_service_pb2.ModelKind.Value(f"MODEL_KIND_{info.kind.upper()}"),
+        kind=f"MODEL_KIND_{info.kind.upper()}",  # the enum by name: an unknown kind fails here, loudly
         tasks=[TASKS[t] for t in info.tasks],
         label_sets=[model_service_pb2.LabelSet(task=TASKS[t], labels=labels) for t, labels in info.label_sets.items()],
         training_data=model_service_pb2.TrainingDataSummary(

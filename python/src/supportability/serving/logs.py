@@ -13,7 +13,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 
 
 class JsonFormatter(logging.Formatter):
-    converter = time.gmtime  # UTC, as the trailing Z says
+    converter = time.gmtime  # type: ignore[assignment]  # UTC, as the trailing Z says; the stub wants the optional arg
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

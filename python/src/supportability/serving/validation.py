@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 from google.protobuf import struct_pb2
 
@@ -73,7 +74,7 @@ def _account_violations(account: support_case_pb2.AccountContext, path: str) -> 
     return out
 
 
-def _extra_feature_violations(features: dict[str, struct_pb2.Value], path: str) -> list[FieldViolation]:
+def _extra_feature_violations(features: Mapping[str, struct_pb2.Value], path: str) -> list[FieldViolation]:
     out: list[FieldViolation] = []
     if len(features) > MAX_EXTRA_FEATURES:
         out.append(FieldViolation(path, f"more than {MAX_EXTRA_FEATURES} features"))
