@@ -18,12 +18,13 @@ Gem::Specification.new do |spec|
   # The code generated from proto/ (lib/supportability/v1, with the service config) ships in the gem.
   spec.files = Dir["lib/**/*.{rb,json,tt}", "bin/*", "README.md"]
   spec.bindir = "bin"
-  spec.executables = ["supportability-bench", "supportability-golden-vectors"]
+  spec.executables = %w[supportability-bench supportability-golden-vectors]
   spec.require_paths = ["lib"]
+  spec.metadata["rubygems_mfa_required"] = "true"
 
   # Lower bounds are Debian 12's packages; the generated code is in the serialized-descriptor form,
   # which google-protobuf 3.21 and 4.x both load.
-  spec.add_dependency "google-protobuf", ">= 3.21.12", "< 5"
   spec.add_dependency "googleapis-common-protos-types", ">= 1.4", "< 2"
+  spec.add_dependency "google-protobuf", ">= 3.21.12", "< 5"
   spec.add_dependency "grpc", ">= 1.51.1", "< 2"
 end

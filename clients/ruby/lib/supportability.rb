@@ -20,6 +20,7 @@ require "supportability/instrumentation"
 require "supportability/connection"
 require "supportability/client"
 
+# The Supportability client: Client, its settings (configure) and the process-wide default client.
 module Supportability
   @configuration = Configuration.new
   @client = nil

@@ -17,7 +17,8 @@ module Supportability
   # extra gRPC metadata). A request without a request_id gets a fresh UUID. Failures raise a
   # Supportability::Error subclass (see errors.rb).
   class Client
-    # "<service>/<Method>" of each stub method, e.g. :predict_case => "supportability.v1.PredictionService/PredictCase".
+    # "<service>/<Method>" of each stub method,
+    # e.g. :predict_case => "supportability.v1.PredictionService/PredictCase".
     RPC_NAMES = [V1::PredictionService::Service, V1::ModelService::Service].each_with_object({}) do |service, names|
       service.rpc_descs.each_key do |name|
         names[GRPC::GenericService.underscore(name.to_s).to_sym] = "#{service.service_name}/#{name}"
@@ -36,14 +37,15 @@ module Supportability
     # PredictCase. Returns a V1::PredictCaseResponse.
     def predict_case(request = nil, deadline: nil, metadata: nil, **fields)
       request = Requests.build(V1::PredictCaseRequest, request, fields)
-      unary(:predict, :prediction, :predict_case, request, request.request_id, deadline, metadata)
+      unary(:predict, :prediction, :predict_case, request, request.request_id, deadline: deadline, metadata: metadata)
     end
 
     # BatchPredictCases: up to 1,000 cases. Returns a V1::BatchPredictCasesResponse whose
     # predictions are in the order of the cases.
     def batch_predict_cases(request = nil, deadline: nil, metadata: nil, **fields)
       request = Requests.build(V1::BatchPredictCasesRequest, request, fields)
-      unary(:batch_predict, :prediction, :batch_predict_cases, request, request.request_id, deadline, metadata)
+      unary(:batch_predict, :prediction, :batch_predict_cases, request, request.request_id,
+            deadline: deadline, metadata: metadata)
     end
 
     # StreamPredictCases. `requests` is any Enumerable of V1::StreamPredictCasesRequest messages or
@@ -78,13 +80,13 @@ module Supportability
     # ListModels. Returns a V1::ListModelsResponse.
     def list_models(request = nil, deadline: nil, metadata: nil, **fields)
       request = Requests.message(V1::ListModelsRequest, request, fields)
-      unary(:list_models, :model, :list_models, request, nil, deadline, metadata)
+      unary(:list_models, :model, :list_models, request, nil, deadline: deadline, metadata: metadata)
     end
 
     # GetModel, e.g. get_model(version: "20260101-abc"). Returns a V1::GetModelResponse.
     def get_model(request = nil, deadline: nil, metadata: nil, **fields)
       request = Requests.message(V1::GetModelRequest, request, fields)
-      unary(:get_model, :model, :get_model, request, nil, deadline, metadata)
+      unary(:get_model, :model, :get_model, request, nil, deadline: deadline, metadata: metadata)
     end
 
     # Closes this process's channel (a later call reopens it). Optional: for tests and shutdown.
@@ -94,7 +96,7 @@ module Supportability
 
     private
 
-    def unary(event, service, method, request, request_id, deadline, metadata)
+    def unary(event, service, method, request, request_id, deadline:, metadata:)
       @instrumentation.call(event, rpc: RPC_NAMES.fetch(method), request_id: request_id) do
         with_errors(request_id) do
           @connection.stub(service).public_send(method, request, deadline: deadline_at(deadline || @config.deadline),

@@ -50,6 +50,7 @@ module Supportability
 
     def validate!
       raise ConfigurationError, "target is not set" if target.to_s.empty?
+
       [deadline, stream_deadline].each do |seconds|
         unless seconds.is_a?(Numeric) && seconds.positive?
           raise ConfigurationError, "deadlines are required and must be positive seconds, got #{seconds.inspect}"

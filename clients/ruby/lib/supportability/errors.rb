@@ -5,6 +5,7 @@ require "google/rpc/status_pb"
 require "google/rpc/error_details_pb"
 require "google/protobuf/well_known_types"
 
+# The errors the gem raises, and which gRPC status codes become which.
 module Supportability
   # Every error the gem raises. Errors from the service carry the gRPC status `code` (an Integer,
   # see GRPC::Core::StatusCodes), the `reason` from the service's ErrorInfo (e.g. "INVALID_CASE"),
@@ -148,35 +149,37 @@ module Supportability
     codes::DEADLINE_EXCEEDED => DeadlineExceededError
   }.freeze
 
-  # The typed details packed in a google.rpc.Status (ErrorInfo, BadRequest, RetryInfo).
-  class Error::Details
-    attr_reader :reason, :domain, :error_metadata, :field_violations, :retry_delay
+  class Error
+    # The typed details packed in a google.rpc.Status (ErrorInfo, BadRequest, RetryInfo).
+    class Details
+      attr_reader :reason, :domain, :error_metadata, :field_violations, :retry_delay
 
-    def initialize(status)
-      @error_metadata = {}
-      @field_violations = []
-      (status&.details || []).each { |any| read(any) }
-    end
+      def initialize(status)
+        @error_metadata = {}
+        @field_violations = []
+        (status&.details || []).each { |any| read(any) }
+      end
 
-    # The keyword arguments that `klass`'s constructor takes.
-    def attributes_for(klass)
-      attributes = { reason: reason, domain: domain, error_metadata: error_metadata }
-      attributes[:field_violations] = field_violations if klass <= InvalidRequestError
-      attributes[:retry_delay] = retry_delay if klass <= OverloadedError
-      attributes
-    end
+      # The keyword arguments that `klass`'s constructor takes.
+      def attributes_for(klass)
+        attributes = { reason: reason, domain: domain, error_metadata: error_metadata }
+        attributes[:field_violations] = field_violations if klass <= InvalidRequestError
+        attributes[:retry_delay] = retry_delay if klass <= OverloadedError
+        attributes
+      end
 
-    private
+      private
 
-    def read(any)
-      if (info = any.unpack(Google::Rpc::ErrorInfo))
-        @reason = info.reason
-        @domain = info.domain
-        @error_metadata = info.metadata.to_h
-      elsif (bad_request = any.unpack(Google::Rpc::BadRequest))
-        @field_violations += bad_request.field_violations.map { |v| FieldViolation.new(v.field, v.description) }
-      elsif (retry_info = any.unpack(Google::Rpc::RetryInfo))
-        @retry_delay = retry_info.retry_delay&.to_f
+      def read(any)
+        if (info = any.unpack(Google::Rpc::ErrorInfo))
+          @reason = info.reason
+          @domain = info.domain
+          @error_metadata = info.metadata.to_h
+        elsif (bad_request = any.unpack(Google::Rpc::BadRequest))
+          @field_violations += bad_request.field_violations.map { |v| FieldViolation.new(v.field, v.description) }
+        elsif (retry_info = any.unpack(Google::Rpc::RetryInfo))
+          @retry_delay = retry_info.retry_delay&.to_f
+        end
       end
     end
   end

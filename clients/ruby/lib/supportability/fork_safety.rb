@@ -15,7 +15,7 @@ module Supportability
   module ForkSafety
     GRPC_FORK_MESSAGE = "grpc cannot be used before and after forking"
 
-    @grpc_pid = nil   # the process that created this process's first gRPC object (or an ancestor)
+    @grpc_pid = nil # the process that created this process's first gRPC object (or an ancestor)
     @forking_pid = nil
 
     class << self

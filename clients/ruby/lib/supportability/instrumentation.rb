@@ -21,7 +21,9 @@ module Supportability
     def call(event, rpc:, request_id:, &block)
       payload = { rpc: rpc, request_id: request_id, target: @config.target }
       if defined?(::ActiveSupport::Notifications)
-        ::ActiveSupport::Notifications.instrument("#{event}.supportability", payload) { measure(event, payload, &block) }
+        ::ActiveSupport::Notifications.instrument("#{event}.supportability", payload) do
+          measure(event, payload, &block)
+        end
       else
         measure(event, payload, &block)
       end

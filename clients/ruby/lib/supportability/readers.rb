@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+# Mixes the readers below into the generated messages.
 module Supportability
   # Small readers added to the generated response messages for the fields most callers want.
   # Tasks the answering model version does not serve are absent, so these return nil for them.

@@ -26,7 +26,9 @@ module Supportability
     # `given` as a `klass`: the message itself, or one built from a Hash (or nil and `fields`).
     def message(klass, given, fields)
       return given if given.is_a?(klass)
-      raise ArgumentError, "expected a #{klass.name} or a Hash, got #{given.class}" unless given.nil? || given.is_a?(Hash)
+      unless given.nil? || given.is_a?(Hash)
+        raise ArgumentError, "expected a #{klass.name} or a Hash, got #{given.class}"
+      end
 
       from_hash(klass, given || {}, fields)
     end

@@ -22,7 +22,7 @@ class GoldenVectorsTest < Minitest::Test
       assert status.success?, out
 
       lines = File.readlines(out_path).map { |line| JSON.parse(line) }
-      assert_equal vectors.map { |v| v["name"] }, lines.map { |line| line["name"] }
+      assert_equal(vectors.map { |v| v["name"] }, lines.map { |line| line["name"] })
       client = Supportability::Client.new(target: SharedServer.target)
       vectors.zip(lines).each do |vector, line|
         assert line.dig("prediction", "routing", "topQueues").any?, line["name"]

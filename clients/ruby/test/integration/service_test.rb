@@ -47,7 +47,7 @@ class ServiceTest < Minitest::Test
     requests[7] = { support_case: Cases.payout(case_id: "s7", subject: "", body: "") }
     responses = CLIENT.stream_predict_cases(requests).to_a
     assert_equal 20, responses.size
-    assert_equal [7], responses.each_index.select { |i| responses[i].error? }
+    assert_equal([7], responses.each_index.select { |i| responses[i].error? })
     error = responses[7].to_error
     assert_instance_of Supportability::InvalidRequestError, error
     assert_includes error.field_violations.map(&:field), "support_case.subject"

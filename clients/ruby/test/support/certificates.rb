@@ -35,7 +35,8 @@ module Certificates
     cert.not_after = Time.now + 3600
     extensions = OpenSSL::X509::ExtensionFactory.new(issuer || cert, cert)
     cert.add_extension(extensions.create_extension("basicConstraints", ca ? "CA:TRUE" : "CA:FALSE", true))
-    cert.add_extension(extensions.create_extension("keyUsage", ca ? "keyCertSign,cRLSign" : "digitalSignature,keyEncipherment", true))
+    key_usage = ca ? "keyCertSign,cRLSign" : "digitalSignature,keyEncipherment"
+    cert.add_extension(extensions.create_extension("keyUsage", key_usage, true))
     cert.add_extension(extensions.create_extension("subjectAltName", san)) if san
     cert.sign(issuer_key, OpenSSL::Digest.new("SHA256"))
     cert

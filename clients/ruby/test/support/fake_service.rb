@@ -8,6 +8,7 @@ require "google/rpc/error_details_pb"
 # a failure before any message as a single Trailers-Only response, which gRPC may retry. The fake
 # answers like them, so that the retry tests observe what happens against the real service.
 module TrailersOnlyFailures
+  # rubocop:disable Style/OptionalBooleanParameter -- GRPC::ActiveCall#send_status's signature
   def send_status(code = GRPC::Core::StatusCodes::OK, details = "", assert_finished = false, metadata: {})
     return super if code == GRPC::Core::StatusCodes::OK
 
@@ -21,6 +22,7 @@ module TrailersOnlyFailures
     set_output_stream_done
     nil
   end
+  # rubocop:enable Style/OptionalBooleanParameter
 end
 GRPC::ActiveCall.prepend(TrailersOnlyFailures)
 
@@ -28,7 +30,7 @@ GRPC::ActiveCall.prepend(TrailersOnlyFailures)
 # replies the tests script: each call takes the next scripted behaviour for its method (a lambda
 # that returns the response or raises), or answers with a canned prediction when none is left.
 class FakeService
-  Call = Struct.new(:method, :request, :metadata)
+  Call = Struct.new(:rpc, :request, :metadata)
 
   attr_reader :target
 
@@ -64,7 +66,7 @@ class FakeService
 
   # The calls received so far of `method`.
   def calls_of(method)
-    @mutex.synchronize { @calls.select { |c| c.method == method } }
+    @mutex.synchronize { @calls.select { |c| c.rpc == method } }
   end
 
   def answer(method, request, call, default)

@@ -38,7 +38,7 @@ def worker
     end
     sleep 0.02
   end
-  { "report" => reader.read.strip, "exit" => $?.exitstatus, "seconds" => now - started }
+  { "report" => reader.read.strip, "exit" => Process.last_status.exitstatus, "seconds" => now - started }
 end
 
 scenario, target = ARGV

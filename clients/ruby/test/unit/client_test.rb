@@ -8,7 +8,8 @@ require "stringio"
 
 # The client against an in-process Ruby gRPC server whose replies each test scripts.
 class ClientTest < Minitest::Test
-  UUID = /\A\h{8}-\h{4}-\h{4}-\h{4}-\h{12}\z/.freeze
+  UUID = /\A\h{8}-\h{4}-\h{4}-\h{4}-\h{12}\z/
+  Codes = GRPC::Core::StatusCodes
   FAKE = FakeService.new
   Minitest.after_run { FAKE.stop }
 
@@ -62,7 +63,9 @@ class ClientTest < Minitest::Test
 
   def test_a_hash_that_does_not_fit_the_contract_is_an_invalid_request_not_sent
     [{ channel: "CHANNEL_FAX" }, { colour: "red" }, { create_time: "yesterday" }].each do |bad|
-      error = assert_raises(Supportability::InvalidRequestError) { @client.predict_case(support_case: Cases.payout(**bad)) }
+      error = assert_raises(Supportability::InvalidRequestError) do
+        @client.predict_case(support_case: Cases.payout(**bad))
+      end
       assert error.caller_fault?
     end
     assert_empty FAKE.calls_of(:predict_case)
@@ -79,15 +82,15 @@ class ClientTest < Minitest::Test
 
   def test_stream_yields_responses_in_order_with_per_case_errors
     requests = [Cases.payout(case_id: "s1"), Cases.payout(case_id: "s2", subject: ""), Cases.payout(case_id: "s3")]
-                 .map { |c| { support_case: c } }
+               .map { |c| { support_case: c } }
     responses = @client.stream_predict_cases(requests).to_a
     assert_equal 3, responses.size
-    assert_equal %w[s1 s3], responses.reject(&:error?).map { |r| r.prediction.case_id }
+    assert_equal(%w[s1 s3], responses.reject(&:error?).map { |r| r.prediction.case_id })
     error = responses[1].to_error
     assert_instance_of Supportability::InvalidRequestError, error
     assert_equal responses[1].request_id, error.request_id
     assert_match UUID, responses[1].request_id
-    assert_equal ["stream_predict", "OK", 3], @events.last.then { |e, p| [e.to_s, p[:status], p[:count]] }
+    assert_equal(["stream_predict", "OK", 3], @events.last.then { |e, p| [e.to_s, p[:status], p[:count]] })
   end
 
   def test_stream_accepts_a_lazy_enumerator_and_a_block
@@ -163,7 +166,7 @@ class ClientTest < Minitest::Test
   end
 
   def test_unavailable_is_retried_per_the_service_config
-    unavailable = ->(_) { raise FakeService.rich_error(GRPC::Core::StatusCodes::UNAVAILABLE, "MODEL_NOT_LOADED", "loading") }
+    unavailable = ->(_) { raise FakeService.rich_error(Codes::UNAVAILABLE, "MODEL_NOT_LOADED", "loading") }
     FAKE.script(:predict_case, unavailable, unavailable)
     assert_equal "payouts", @client.predict_case(support_case: Cases.payout).top_queue
     requests = FAKE.calls_of(:predict_case).map(&:request)
@@ -182,7 +185,7 @@ class ClientTest < Minitest::Test
 
   def test_other_failures_are_not_retried
     FAKE.script(:predict_case,
-                ->(_) { raise FakeService.rich_error(GRPC::Core::StatusCodes::RESOURCE_EXHAUSTED, "OVERLOADED", "busy") },
+                ->(_) { raise FakeService.rich_error(Codes::RESOURCE_EXHAUSTED, "OVERLOADED", "busy") },
                 ->(_) { raise GRPC::Internal, "boom" })
     assert_raises(Supportability::OverloadedError) { @client.predict_case(support_case: Cases.payout) }
     assert_raises(Supportability::ServiceError) { @client.predict_case(support_case: Cases.payout) }
@@ -192,7 +195,7 @@ class ClientTest < Minitest::Test
   def test_instrumenter_sees_each_call
     @client.predict_case(support_case: Cases.payout, request_id: "rid-1")
     FAKE.script(:batch_predict_cases,
-                ->(_) { raise FakeService.rich_error(GRPC::Core::StatusCodes::INVALID_ARGUMENT, "INVALID_REQUEST", "empty") })
+                ->(_) { raise FakeService.rich_error(Codes::INVALID_ARGUMENT, "INVALID_REQUEST", "empty") })
     assert_raises(Supportability::InvalidRequestError) { @client.batch_predict_cases(support_cases: []) }
 
     (ok_event, ok), (failed_event, failed) = @events

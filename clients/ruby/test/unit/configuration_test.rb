@@ -19,7 +19,8 @@ class ConfigurationTest < Minitest::Test
       c.deadline = 2
     end
     client = Supportability::Client.new(deadline: 0.5)
-    assert_equal ["models.internal:443", "t0k", 0.5], [client.config.target, client.config.token, client.config.deadline]
+    config = client.config
+    assert_equal ["models.internal:443", "t0k", 0.5], [config.target, config.token, config.deadline]
     assert_equal 2, Supportability.configuration.deadline, "a client's keywords don't change the defaults"
     assert client.config.frozen?
   end

@@ -67,7 +67,8 @@ class ErrorsTest < Minitest::Test
   end
 
   def test_not_found
-    FAKE.script(:get_model, ->(_) { raise FakeService.rich_error(Codes::NOT_FOUND, "MODEL_VERSION_NOT_FOUND", "no v9") })
+    FAKE.script(:get_model,
+                ->(_) { raise FakeService.rich_error(Codes::NOT_FOUND, "MODEL_VERSION_NOT_FOUND", "no v9") })
     error = assert_raises(Supportability::NotFoundError) { @client.get_model(version: "v9") }
     assert_equal "MODEL_VERSION_NOT_FOUND", error.reason
     assert error.caller_fault?
@@ -103,7 +104,8 @@ class ErrorsTest < Minitest::Test
     response = Supportability::V1::StreamPredictCasesResponse.new(request_id: "s-1", error: status)
     error = response.to_error
     assert_instance_of Supportability::InvalidRequestError, error
-    assert_equal ["INVALID_CASE", "s-1", ["support_case.body"]], [error.reason, error.request_id, error.field_violations.map(&:field)]
+    assert_equal ["INVALID_CASE", "s-1", ["support_case.body"]],
+                 [error.reason, error.request_id, error.field_violations.map(&:field)]
     assert_nil Supportability::V1::StreamPredictCasesResponse.new(prediction: {}).to_error
   end
 

@@ -29,7 +29,8 @@ class ForkSafetyTest < Minitest::Test
     result = run_scenario("called")
     assert_equal "master: ok payouts", result["master"]
     report = result.dig("worker", "report")
-    assert_match(/\Aworker: Supportability::ForkError: .*forked\s+from process \d+ that had already made a gRPC call/, report)
+    assert_match(/\Aworker: Supportability::ForkError: .*forked\s+from process \d+ that had already made a gRPC call/,
+                 report)
     assert_includes report, "make calls only in the forked workers"
     assert_operator result.dig("worker", "seconds"), :<, 5, "the worker must fail fast, not hang"
     assert_equal "master: ok payouts", result["master_after"]
@@ -37,7 +38,8 @@ class ForkSafetyTest < Minitest::Test
 
   def test_grpc_used_by_other_code_in_the_master_is_reported_the_same_way
     report = run_scenario("foreign").dig("worker", "report")
-    assert_match(/\Aworker: Supportability::ForkError: .*forked from a process that had already made a gRPC call/, report)
+    assert_match(/\Aworker: Supportability::ForkError: .*forked from a process that had already made a gRPC call/,
+                 report)
   end
 
   def test_fork_hooks_are_no_ops_without_grpc_support

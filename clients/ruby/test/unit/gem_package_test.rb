@@ -22,7 +22,7 @@ class GemPackageTest < Minitest::Test
   end
 
   # The runtime dependencies must admit Debian's packages, and google-protobuf 4.x for newer apps.
-  def test_dependencies_admit_debian_and_protobuf_4
+  def test_dependencies_admit_debian_and_protobuf_v4
     spec = Gem::Specification.load(File.join(ROOT, "supportability.gemspec"))
     requirements = spec.runtime_dependencies.to_h { |d| [d.name, d.requirement] }
     { "grpc" => %w[1.51.1], "google-protobuf" => %w[3.21.12 4.29.3],

@@ -13,11 +13,12 @@ ENV["SUPPORTABILITY_TARGET"] = SERVER.target
 # processes the tests start.
 require "tmpdir"
 ENV["TRIAGE_CACHE_DIR"] = Dir.mktmpdir("triage-cache-")
-Minitest.after_run { FileUtils.remove_entry(ENV["TRIAGE_CACHE_DIR"], true) }
+Minitest.after_run { FileUtils.remove_entry(ENV.fetch("TRIAGE_CACHE_DIR"), true) }
 
 require_relative "../config/environment"
 require "rails/test_help"
 
+# The JSON case the triage endpoint and job take.
 module SupportCases
   def payout_case(case_id)
     {

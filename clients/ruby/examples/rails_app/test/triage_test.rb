@@ -8,7 +8,9 @@ class TriageTest < ActionDispatch::IntegrationTest
 
   test "POST /triage answers with the routing decision and instruments the call" do
     events = []
-    subscriber = ActiveSupport::Notifications.subscribe("predict.supportability") { |*args| events << ActiveSupport::Notifications::Event.new(*args) }
+    subscriber = ActiveSupport::Notifications.subscribe("predict.supportability") do |*args|
+      events << ActiveSupport::Notifications::Event.new(*args)
+    end
     post "/triage", params: { case: payout_case("web-1") }, as: :json
 
     assert_response :success
@@ -33,7 +35,7 @@ class TriageTest < ActionDispatch::IntegrationTest
     assert_response :unprocessable_entity
     body = response.parsed_body
     assert_equal "INVALID_CASE", body["reason"]
-    assert_equal ["support_case.subject"], body["field_violations"].map { |v| v["field"] }
+    assert_equal(["support_case.subject"], body["field_violations"].map { |v| v["field"] })
     assert body["request_id"].present?
   end
 

@@ -25,7 +25,8 @@ class TriageController < ApplicationController
 
   # The service's fault (unavailable, overloaded, too slow): try again later.
   rescue_from Supportability::ServiceError do |error|
-    response.set_header("Retry-After", error.retry_delay.ceil.to_s) if error.respond_to?(:retry_delay) && error.retry_delay
+    retry_delay = error.respond_to?(:retry_delay) && error.retry_delay
+    response.set_header("Retry-After", retry_delay.ceil.to_s) if retry_delay
     render status: :service_unavailable, json: { error: "triage is unavailable", request_id: error.request_id }
   end
 
