@@ -145,7 +145,7 @@ class Explanation(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, str]] = ..., target: _Optional[str] = ..., top_features: _Optional[_Iterable[_Union[FeatureAttribution, _Mapping]]] = ...) -> None: ...
 
 class CasePrediction(_message.Message):
-    __slots__ = ("case_id", "model_version", "routing", "escalation", "urgency", "csat_risk", "resolution_time", "suggested_articles", "decision", "explanations")
+    __slots__ = ("case_id", "model_version", "routing", "escalation", "urgency", "csat_risk", "resolution_time", "suggested_articles", "decision", "explanations", "prediction_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +156,7 @@ class CasePrediction(_message.Message):
     SUGGESTED_ARTICLES_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     EXPLANATIONS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTION_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     model_version: str
     routing: RoutingPrediction
@@ -166,7 +167,8 @@ class CasePrediction(_message.Message):
     suggested_articles: ArticleSuggestions
     decision: Decision
     explanations: _containers.RepeatedCompositeFieldContainer[Explanation]
-    def __init__(self, case_id: _Optional[str] = ..., model_version: _Optional[str] = ..., routing: _Optional[_Union[RoutingPrediction, _Mapping]] = ..., escalation: _Optional[_Union[EscalationPrediction, _Mapping]] = ..., urgency: _Optional[_Union[UrgencyPrediction, _Mapping]] = ..., csat_risk: _Optional[_Union[CsatRiskPrediction, _Mapping]] = ..., resolution_time: _Optional[_Union[ResolutionTimePrediction, _Mapping]] = ..., suggested_articles: _Optional[_Union[ArticleSuggestions, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., explanations: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ...) -> None: ...
+    prediction_id: str
+    def __init__(self, case_id: _Optional[str] = ..., model_version: _Optional[str] = ..., routing: _Optional[_Union[RoutingPrediction, _Mapping]] = ..., escalation: _Optional[_Union[EscalationPrediction, _Mapping]] = ..., urgency: _Optional[_Union[UrgencyPrediction, _Mapping]] = ..., csat_risk: _Optional[_Union[CsatRiskPrediction, _Mapping]] = ..., resolution_time: _Optional[_Union[ResolutionTimePrediction, _Mapping]] = ..., suggested_articles: _Optional[_Union[ArticleSuggestions, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., explanations: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ..., prediction_id: _Optional[str] = ...) -> None: ...
 
 class PredictionOptions(_message.Message):
     __slots__ = ("top_k", "article_count", "explain")
