@@ -36,6 +36,8 @@ from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.evaluation.evaluate import evaluate
 from supportability.models.heads import HeadsModel, case_text
+from supportability.models.student import StudentSupportModel
+from supportability.models.teacher import TeacherSupportModel
 from supportability.training import neural
 from supportability.training.neural_config import NeuralConfig
 from supportability.training.trainer import Splits, TrainConfig, split, train
@@ -65,10 +67,12 @@ def _banking77(dataset: Path) -> tuple[LabeledCases, LabeledCases, Splits, Train
 def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str | None) -> dict:
     data, test, splits, config, settings = _synthetic() if name == "synthetic" else _banking77(dataset)
     say = lambda message: print(f"[{name}] {message}", file=sys.stderr, flush=True)  # noqa: E731
-    results, trained = {}, {}
+    results: dict[str, dict] = {}
+    trained: dict[str, HeadsModel] = {}
     for kind in kinds:
         say(f"training {kind}")
         started = time.monotonic()
+        model: HeadsModel
         if kind == "linear":
             model, _ = train(data, config, splits=splits)
         elif kind == "teacher":
@@ -89,7 +93,7 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             model, _, _ = neural.train_student(
                 data,
                 neural_config,
-                teacher=trained.get(teacher),
+                teacher=trained[teacher] if teacher is not None else None,
                 checkpoint_root=_checkpoints(registry),
                 progress=say,
                 splits=splits,
@@ -135,9 +139,9 @@ def _best_on_held_out(models: dict[str, HeadsModel], held_out: LabeledCases) -> 
 
 def _without_companion(model: HeadsModel, test: LabeledCases) -> dict:
     """The teacher's test accuracy from its encoder alone, beside the figure with its companion."""
-    companion = getattr(model, "companion", None)
-    if companion is None:
+    if not isinstance(model, TeacherSupportModel) or model.companion is None:
         return {}
+    companion = model.companion
     model.companion = None
     try:
         return {
@@ -156,6 +160,7 @@ def _eager_latency(kind: str, model: HeadsModel, test: LabeledCases) -> dict:
     """Single-case p50 of the same computation in eager PyTorch (one thread, as served)."""
     texts = [case_text(c) for c in test.cases[:300]]
     if kind == "student":
+        assert isinstance(model, StudentSupportModel)
         net = neural.student_net(model)
 
         def one(k: int) -> None:
@@ -168,6 +173,7 @@ def _eager_latency(kind: str, model: HeadsModel, test: LabeledCases) -> dict:
                 context,
             )
     elif kind == "teacher":
+        assert isinstance(model, TeacherSupportModel)
         pooled, _ = neural.load_minilm()  # as shipped: the same architecture and cost as the fine-tuned one
         pooled.eval()
         tokenizer = model.encoder.tokenizer

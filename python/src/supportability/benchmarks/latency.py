@@ -39,6 +39,7 @@ def measure(model, cases, repeat: int = 2_000, rounds: int = 5) -> dict:
         cpu = (time.process_time() - cpu_start) / len(singles)
         if best is None or np.median(wall) < best[0]:
             best = (float(np.median(wall)), wall, cpu)
+    assert best is not None, "rounds must be at least 1"
     _, wall, cpu = best
     explain_wall = []
     for one in singles[:200]:

@@ -93,8 +93,8 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
         keys = sorted({(t, n) for t, n, _, _ in sliced if n in ("top1_accuracy", "auroc", "ece")})
         fig, axes = plt.subplots(len(keys), 1, figsize=(7, 1.9 * len(keys)), squeeze=False)
         for ax, (task, name) in zip(axes[:, 0], keys, strict=True):
-            rows = [(s, v) for t, n, v, s in sliced if (t, n) == (task, name)]
-            ax.barh([s for s, _ in rows], [v for _, v in rows], color="#4a7ab5")
+            bars = [(s, v) for t, n, v, s in sliced if (t, n) == (task, name)]
+            ax.barh([s for s, _ in bars], [v for _, v in bars], color="#4a7ab5")
             ax.set_title(f"{task} {name} by slice", fontsize=9)
             ax.tick_params(labelsize=7)
         save(fig, "slices.png", "Per-slice metrics by channel, language and support plan.")

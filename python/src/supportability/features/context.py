@@ -57,9 +57,11 @@ class ContextEncoder:
         for attr, values in self.categories.items():
             self._columns.append((attr, {v: position + k for k, v in enumerate(values)}))
             position += len(values)
-        fitted = self.mean is not None and self.scale is not None
-        self._numeric_mean = self.mean[: self._n_numeric].tolist() if fitted else []
-        self._numeric_scale = self.scale[: self._n_numeric].tolist() if fitted else []
+        self._numeric_mean: list[float] = []
+        self._numeric_scale: list[float] = []
+        if self.mean is not None and self.scale is not None:  # fitted
+            self._numeric_mean = self.mean[: self._n_numeric].tolist()
+            self._numeric_scale = self.scale[: self._n_numeric].tolist()
 
     def fit(self, cases: Sequence[Case]) -> ContextEncoder:
         def frequent(attr: str) -> list[str]:

@@ -12,6 +12,7 @@ from supportability.features.text import TextFeaturizer
 
 def dump_context(context: ContextEncoder, arrays: dict[str, np.ndarray]) -> dict:
     """The JSON-able description of the context encoder; its arrays go into `arrays`."""
+    assert context.mean is not None and context.scale is not None, "fit the encoder first"
     arrays.update({"context.mean": context.mean, "context.scale": context.scale})
     return {
         "context": {"categories": context.categories, "extra_numeric": context.extra_numeric, "names": context.names}
@@ -31,6 +32,7 @@ def load_context(state: dict, arrays: Any) -> ContextEncoder:
 
 def dump_features(featurizer: TextFeaturizer, context: ContextEncoder, arrays: dict[str, np.ndarray]) -> dict:
     """The JSON-able description of both featurizers; their arrays go into `arrays`."""
+    assert featurizer.idf is not None, "fit the featurizer first"
     arrays["idf"] = featurizer.idf
     f = featurizer
     return {

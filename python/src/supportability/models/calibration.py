@@ -134,6 +134,7 @@ class Isotonic:
         return self
 
     def __call__(self, logits: np.ndarray) -> np.ndarray:
+        assert self.x is not None and self.y is not None, "fit the calibrator first"
         return np.interp(logits, self.x, self.y)
 
     def one(self, logit: float) -> float:
@@ -146,6 +147,8 @@ class Isotonic:
             return ys[j]
         return (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]) * (logit - xs[j]) + ys[j]
 
+
+Calibrator = Temperature | Platt | Isotonic  # what a head holds once calibrated
 
 REPEATS = 10  # random 2-fold splits of the held-out set per candidate
 
@@ -211,9 +214,9 @@ def choose_binary(logits: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[Pla
         len(y),
         seed,
     )
-    chosen = {
+    refits: dict[str, Callable[[], Platt | Isotonic]] = {
         "none": lambda: Platt(1.0, 0.0, "none"),
         "platt": lambda: Platt().fit(logits, y),
         "isotonic": lambda: Isotonic().fit(logits, y),
-    }[best]()
-    return chosen, scores
+    }
+    return refits[best](), scores

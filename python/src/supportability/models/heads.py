@@ -15,13 +15,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from supportability.domain import Case
 from supportability.models.api import CaseResult, ModelInfo
-from supportability.models.calibration import Isotonic, Platt, Temperature
+from supportability.models.calibration import Calibrator, Isotonic, Platt, Temperature
 
 Z90 = 1.2815515655446004  # the standard normal's 90% quantile
 _MEDIAN_AND_P90 = np.array([0.0, Z90])
@@ -38,7 +38,7 @@ class Head:
     start: int
     stop: int
     labels: tuple[str, ...] = ()
-    calibrator: Temperature | Platt | Isotonic | None = None
+    calibrator: Calibrator | None = None  # set by trainer.calibrate
 
 
 @dataclass
@@ -72,6 +72,7 @@ class HeadsModel:
     decision_threshold: float | None
     decision_target_precision: float | None
     info: ModelInfo
+    kind: ClassVar[str]  # the format name's prefix (models/kinds.py)
 
     def raw_scores(self, cases: Sequence[Case], now: datetime | None = None) -> tuple[np.ndarray, Any]:
         """(one row of scores per case, whatever `explain` needs from the same forward pass)."""
@@ -98,15 +99,17 @@ class HeadsModel:
         """Calibrated outputs per task, vectorised over the batch."""
         out: dict[str, np.ndarray] = {}
         for task, head in self.heads.items():
-            s = scores[:, head.start : head.stop]
+            s, calibrator = scores[:, head.start : head.stop], head.calibrator
+            assert calibrator is not None, f"{task}: calibrate the model first"
             if task == "resolution_time":
                 # log-hours ~ N(mu, sigma): columns exp(mu) and exp(mu + z90 * sigma)
-                sigma = np.maximum(s[:, 1:], 0.05) * head.calibrator.t
+                assert isinstance(calibrator, Temperature)  # the spread scale
+                sigma = np.maximum(s[:, 1:], 0.05) * calibrator.t
                 out[task] = np.exp(s[:, :1] + _MEDIAN_AND_P90 * sigma)
             elif head.stop - head.start == 1:
-                out[task] = head.calibrator(s[:, 0])
+                out[task] = calibrator(s[:, 0])
             else:
-                out[task] = head.calibrator(s)
+                out[task] = calibrator(s)
         return out
 
     # A batch runs vectorised in numpy; a single case (the serving hot path) goes through plain
@@ -140,6 +143,7 @@ class HeadsModel:
         for result, (p50, p90) in zip(results, out.get("resolution_time", ()), strict=False):
             result.resolution_time = (p50, p90)
         if "articles" in out:
+            assert self.articles is not None  # "articles" is in out only when the model has articles
             ids, titles = self.articles.ids, self.articles.titles
             for result, (row, top) in zip(results, out["articles"], strict=True):
                 result.articles = [(ids[k], titles[k], row[k]) for k in top]
@@ -169,14 +173,17 @@ class HeadsModel:
         row = scores[0].tolist()
         out: dict[str, list] = {}
         for task, head in self.heads.items():
-            s = row[head.start : head.stop]
+            s, calibrator = row[head.start : head.stop], head.calibrator
+            assert calibrator is not None, f"{task}: calibrate the model first"
             if task == "resolution_time":
-                sigma = max(s[1], 0.05) * head.calibrator.t
+                assert isinstance(calibrator, Temperature)  # the spread scale
+                sigma = max(s[1], 0.05) * calibrator.t
                 out[task] = [(math.exp(s[0]), math.exp(s[0] + Z90 * sigma))]
             elif len(s) == 1:
-                out[task] = [head.calibrator.one(s[0])]
+                out[task] = [calibrator.one(s[0])]
             else:
-                p = head.calibrator.one(s)
+                assert isinstance(calibrator, Temperature)  # a class head's
+                p = calibrator.one(s)
                 order = sorted(range(len(p)), key=p.__getitem__, reverse=True)  # stable: ties keep column order
                 out[task] = [(p, order[:top_k] if task == "routing" else order[0])]
         if self.articles is not None:
@@ -202,8 +209,10 @@ class HeadsModel:
     def ranked_article_ids(self, scores: np.ndarray, routing: np.ndarray | None, k: int = 10) -> list[list[str]]:
         """Per case, the ids of the k best articles, ranked as `predict` ranks them, from raw scores
         already computed (evaluation and tuning rank many cases without predicting them again)."""
+        ranked = self.article_scores(scores, routing)
+        assert self.articles is not None and ranked is not None, "the model has no articles"
         ids = self.articles.ids
-        return [[ids[j] for j in row] for row in top_columns(self.article_scores(scores, routing), k).tolist()]
+        return [[ids[j] for j in row] for row in top_columns(ranked, k).tolist()]
 
 
 @dataclass
@@ -240,6 +249,7 @@ def attribute_linear(
             column, target, scale, baseline = head.start, BINARY_TARGETS.get(task, task), 1.0, None
         else:
             k = int(np.argmax(scores[head.start : head.stop]))
+            assert isinstance(head.calibrator, Temperature)  # a class head's
             column, target, scale = head.start + k, head.labels[k], 1.0 / head.calibrator.t
             baseline = (head.start, head.stop)  # contributions relative to the average class
         w_text = inputs.text_weights[:, column]
@@ -267,8 +277,10 @@ def top_columns(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 # ---- storage of heads, calibrators and articles as JSON + arrays (no pickle) -----------------
-def _calibrator_state(c: Temperature | Platt | Isotonic, arrays: dict[str, np.ndarray], key: str) -> dict:
+def _calibrator_state(c: Calibrator | None, arrays: dict[str, np.ndarray], key: str) -> dict:
+    assert c is not None, f"{key}: calibrate the model first"
     if isinstance(c, Isotonic):
+        assert c.x is not None and c.y is not None, f"{key}: fit the calibrator first"
         arrays[f"{key}.x"], arrays[f"{key}.y"] = c.x, c.y
         return {"kind": "isotonic", "method": c.method}
     if isinstance(c, Platt):
@@ -276,7 +288,7 @@ def _calibrator_state(c: Temperature | Platt | Isotonic, arrays: dict[str, np.nd
     return {"kind": "temperature", "method": c.method, "t": c.t, "floor": c.floor}
 
 
-def _calibrator_from(state: dict, arrays: Any, key: str) -> Temperature | Platt | Isotonic:
+def _calibrator_from(state: dict, arrays: Any, key: str) -> Calibrator:
     kind = state["kind"]
     if kind == "isotonic":
         return Isotonic(arrays[f"{key}.x"], arrays[f"{key}.y"], state["method"])

@@ -71,6 +71,7 @@ class LinearSupportModel(HeadsModel):
             )
         scores = text_scores + x_context @ self.w_context + self.bias
         if self.articles is not None:  # dot products with unit article vectors -> cosines
+            norm: float | np.ndarray  # one case's text norm, or a column of them
             if len(cases) == 1:
                 norm = math.sqrt(values @ values) or 1.0
             else:

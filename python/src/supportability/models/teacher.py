@@ -137,8 +137,10 @@ class TeacherSupportModel(HeadsModel):
     def companion_log_probabilities(self, cases: Sequence[Case], now: datetime | None = None) -> np.ndarray:
         """log P(queue) of the companion's uncalibrated routing head, in this model's label order
         (the companion is trained on the same labels)."""
-        scores, _ = self.companion.raw_scores(cases, now)
-        head = self.companion.heads["routing"]
+        companion = self.companion
+        assert companion is not None, "the model has no companion"
+        scores, _ = companion.raw_scores(cases, now)
+        head = companion.heads["routing"]
         return log_softmax(scores[:, head.start : head.stop], axis=1)
 
 

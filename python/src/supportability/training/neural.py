@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +43,7 @@ from supportability.data.dataset import LabeledCases
 from supportability.domain import URGENCY_LEVELS
 from supportability.features.context import ContextEncoder
 from supportability.models.heads import Head, HeadsModel, case_text
+from supportability.models.linear import LinearSupportModel
 from supportability.models.student import StudentSupportModel
 from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
 from supportability.training.neural_config import NeuralConfig
@@ -177,7 +179,7 @@ class MeanPooledEncoder(nn.Module):
 
     def __init__(self, encoder: nn.Module):
         super().__init__()
-        self.encoder = encoder
+        self.encoder: Any = encoder  # a transformers model, untyped: its config holds hidden_size
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0).expand_as(input_ids)
@@ -237,7 +239,8 @@ def export_onnx(pooled: MeanPooledEncoder) -> bytes:
             verbose=False,
             dynamic_shapes={"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}},
         )
-    program.save(buffer)
+    assert program is not None  # dynamo=True returns the program
+    program.save(buffer)  # type: ignore[arg-type]  # typed as a path; a binary file object works too
     return buffer.getvalue()
 
 
@@ -256,9 +259,18 @@ class Run:
     soft: dict[str, torch.Tensor] | None = None  # teacher logits of every training row
 
 
+class FitState(TypedDict):
+    """The loop's progress, stored in the checkpoint as JSON."""
+
+    epoch: int
+    best_loss: float
+    best_epoch: int
+    history: list[dict]
+
+
 def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, progress: Progress) -> list[dict]:
     """Train until the held-out loss stops improving; leaves the best epoch's weights in `run.net`."""
-    state = {"epoch": 0, "best_loss": math.inf, "best_epoch": -1, "history": []}
+    state: FitState = {"epoch": 0, "best_loss": math.inf, "best_epoch": -1, "history": []}
     best_weights = None
     if (checkpoint / "last.pt").is_file():
         saved = torch.load(checkpoint / "last.pt", weights_only=True)
@@ -300,7 +312,7 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
         improved = held_loss < state["best_loss"]
         if improved:
             best_weights = {k: v.detach().clone() for k, v in run.net.state_dict().items()}
-            state.update(best_loss=held_loss, best_epoch=epoch)
+            state.update({"best_loss": held_loss, "best_epoch": epoch})
         state["epoch"] = epoch + 1
         state["history"].append({"epoch": epoch + 1, "train_loss": total / max(count, 1), "held_out_loss": held_loss})
         checkpoint.mkdir(parents=True, exist_ok=True)
@@ -321,6 +333,7 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
             f"epoch {epoch + 1}: train loss {total / max(count, 1):.4f}, held-out loss {held_loss:.4f}"
             + (" (best)" if improved else "")
         )
+    assert best_weights is not None, "no epoch ran"
     run.net.load_state_dict(best_weights)
     run.net.eval()
     return state["history"]
@@ -544,7 +557,9 @@ def train_teacher(
 COMPANION_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
-def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: LabeledCases, step: Progress) -> None:
+def _add_companion(
+    model: TeacherSupportModel, companion: LinearSupportModel, held_out: LabeledCases, step: Progress
+) -> None:
     """Keep the companion with the weight that gives the lowest held-out routing log loss (0: drop it)."""
     scores, _ = model.raw_scores(held_out.cases)
     model.companion = companion
@@ -559,7 +574,7 @@ def _add_companion(model: TeacherSupportModel, companion: HeadsModel, held_out: 
         return F.cross_entropy(logits, torch.from_numpy(y[known])).item()
 
     losses = {weight: log_loss(weight) for weight in COMPANION_WEIGHTS}
-    model.companion_weight = min(losses, key=losses.get)
+    model.companion_weight = min(losses, key=losses.__getitem__)
     if model.companion_weight == 0.0:
         model.companion = None
     step(

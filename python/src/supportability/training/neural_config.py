@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from supportability.training.trainer import TrainConfig
 
@@ -51,7 +52,7 @@ class NeuralConfig:
         )
 
     @classmethod
-    def for_kind(cls, kind: str, **overrides: object) -> NeuralConfig:
+    def for_kind(cls, kind: str, **overrides: Any) -> NeuralConfig:
         """The full run's settings of `kind` ("teacher" or "student"), with `overrides`."""
         return cls(**{**(STUDENT_SETTINGS if kind == "student" else {}), **overrides})
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.evaluation.evaluate import evaluate
+from supportability.models.heads import HeadsModel
 from supportability.registry import DataSummary, Registry
 from supportability.training.neural_config import NeuralConfig
 from supportability.training.trainer import TrainConfig, train
@@ -37,6 +38,7 @@ def train_and_register(
     step = progress or (lambda _msg: None)
     started = time.monotonic()
     registry = Registry(registry_path)
+    model: HeadsModel
     if kind == "linear":
         model, splits = train(data, config, progress=step)
         fitted, settings = splits.fitted_count(config), dataclasses.asdict(config)
@@ -49,6 +51,8 @@ def train_and_register(
             model, splits, history = trainers.train_teacher(data, neural, checkpoint_root=checkpoints, progress=step)
         elif kind == "student":
             teacher = registry.load(teacher_version) if teacher_version else None
+            # The registry returns the serving Protocol; every kind it stores is a HeadsModel.
+            assert teacher is None or isinstance(teacher, HeadsModel)
             model, splits, history = trainers.train_student(
                 data, neural, teacher=teacher, checkpoint_root=checkpoints, progress=step
             )

@@ -92,20 +92,23 @@ Progress = Callable[[str], None]
 class TextSettings(Protocol):
     """What `fit_features` reads: TrainConfig and neural_config.NeuralConfig both have it."""
 
-    text_weighting: str
-    word_ngrams: int
-    char_ngrams: tuple[int, int] | None
-    min_df: int
+    # Read-only properties, so that the frozen dataclasses match.
+    @property
+    def text_weighting(self) -> str: ...
+    @property
+    def word_ngrams(self) -> int: ...
+    @property
+    def char_ngrams(self) -> tuple[int, int] | None: ...
+    @property
+    def min_df(self) -> int: ...
 
 
 def split(data: LabeledCases, config: TrainConfig) -> Splits:
     n = len(data)
     rng = np.random.default_rng(config.seed)
-    times = [c.create_time for c in data.cases]
-    if all(t is not None for t in times):
-        order = np.argsort(np.array([t.timestamp() for t in times]), kind="stable")
-    else:
-        order = rng.permutation(n)
+    stamps = [c.create_time.timestamp() for c in data.cases if c.create_time is not None]
+    # By create_time when every case has one, else at random.
+    order = np.argsort(np.array(stamps), kind="stable") if len(stamps) == n else rng.permutation(n)
     n_test = round(n * config.test_fraction)
     rest, test = order[: n - n_test], order[n - n_test :]
     rest = rng.permutation(rest)
@@ -166,16 +169,13 @@ def train(
         clf = _best_logistic(config, grid, x_train, y_train, x_held[y_held >= 0], y_held[y_held >= 0])
         weights, bias = _full_columns(clf, len(classes))
         y_all = _encode(all_labels(label_key), classes)
-        add_head(
-            task,
-            weights,
-            bias,
-            classes,
-            # The defaults bind this iteration's values; the refit runs later.
-            lambda clf=clf, y=y_all, n=len(classes): _full_columns(  # noqa: B008
-                _refit(clf, x_all[y >= 0], y[y >= 0]), n
-            ),
-        )
+
+        # The defaults bind this iteration's values; the refit runs later.
+        def refit_classes(clf=clf, y=y_all, n=len(classes)) -> tuple[np.ndarray, np.ndarray]:  # noqa: B008
+            assert x_all is not None  # refits run only with refit_on_all
+            return _full_columns(_refit(clf, x_all[y >= 0], y[y >= 0]), n)
+
+        add_head(task, weights, bias, classes, refit_classes)
 
     for task, label_key in BINARY_LABELS.items():
         if label_key not in data.labels:
