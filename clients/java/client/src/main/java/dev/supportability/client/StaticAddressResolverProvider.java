@@ -3,6 +3,7 @@ package dev.supportability.client;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
+import io.grpc.StatusOr;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -42,7 +43,9 @@ final class StaticAddressResolverProvider extends NameResolverProvider {
       public void start(Listener2 listener) {
         List<EquivalentAddressGroup> groups =
             addresses.stream().map(EquivalentAddressGroup::new).toList();
-        listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+        // What the deprecated setAddresses(List) did: the same list, wrapped as a value.
+        listener.onResult(
+            ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(groups)).build());
       }
 
       @Override
