@@ -14,7 +14,7 @@ MVN      := mvn -B -ntp -Dstyle.color=never
 JAVA_CLASSPATH := clients/java/client/target/classpath.txt
 export SUPPORTABILITY_ROOT := $(CURDIR)
 
-.PHONY: help setup run test lint generate model test-contract test-python test-java test-ruby \
+.PHONY: help setup run test lint lint-contract lint-python lint-ruby generate model test-contract test-python test-java test-ruby \
         test-cross-language bench release-contract clean
 
 help: ## list the targets
@@ -45,11 +45,19 @@ setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm ## install everything the buil
 generate: setup ## regenerate the checked-in Python and Ruby code from proto/
 	$(PY) tools/generate.py
 
-lint: $(STAMPS)/npm ## buf lint, and buf breaking against the last released contract
+lint: lint-contract lint-python lint-ruby ## every linter and type checker (Java's run in its build: -Xlint -Werror, format check)
+
+lint-contract: $(STAMPS)/npm ## buf lint, and buf breaking against the last released contract
 	$(BUF) lint
 	$(BUF) breaking proto --against releases/contract.binpb
 
-release-contract: lint ## record the current contract as released: later breaking changes fail lint
+lint-python: $(STAMPS)/venv ## ruff (lint and format) and mypy on the package; generated v1/ excluded
+	cd python && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy
+
+lint-ruby: $(STAMPS)/apt ## rubocop on the gem, its tests and the example app; generated v1/ excluded
+	cd clients/ruby && rubocop
+
+release-contract: lint-contract ## record the current contract as released: later breaking changes fail lint
 	$(BUF) build proto -o releases/contract.binpb
 
 # -- run ------------------------------------------------------------------------------------------
@@ -63,10 +71,10 @@ run: model ## serve the promoted model on $(ADDRESS) (health checking and reflec
 # -- test -----------------------------------------------------------------------------------------
 
 test: setup ## every test of every language (all run even when one fails; the exit code says if any did)
-	$(MAKE) --no-print-directory --keep-going test-contract test-python test-java test-ruby test-cross-language
+	$(MAKE) --no-print-directory --keep-going lint-python lint-ruby test-contract test-python test-java test-ruby test-cross-language
 
 test-contract: setup ## buf lint + breaking, checked-in generated code up to date
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lint-contract
 	$(PY) tools/generate.py --check
 	$(PY) -m pytest -q tests/contract
 

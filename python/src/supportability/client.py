@@ -20,6 +20,9 @@ from supportability.errors import FieldViolation, SupportabilityError
 from supportability.v1 import (
     model_service_pb2,
     model_service_pb2_grpc,
+    outcome_pb2,
+    outcome_service_pb2,
+    outcome_service_pb2_grpc,
     prediction_pb2,
     prediction_service_pb2,
     prediction_service_pb2_grpc,
@@ -65,6 +68,7 @@ class Client:
         self.timeout = timeout
         predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
         models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+        outcomes = outcome_service_pb2_grpc.OutcomeServiceStub(self._channel)
         self._stream = predictions.StreamPredictCases
         # The unary method for each request type of the contract, so `send` is one look-up.
         self._methods = {
@@ -72,6 +76,9 @@ class Client:
             prediction_service_pb2.BatchPredictCasesRequest: predictions.BatchPredictCases,
             model_service_pb2.ListModelsRequest: models.ListModels,
             model_service_pb2.GetModelRequest: models.GetModel,
+            outcome_service_pb2.RecordOutcomeRequest: outcomes.RecordOutcome,
+            outcome_service_pb2.BatchRecordOutcomesRequest: outcomes.BatchRecordOutcomes,
+            outcome_service_pb2.GetPredictionRecordRequest: outcomes.GetPredictionRecord,
         }
 
     def close(self) -> None:
@@ -138,6 +145,35 @@ class Client:
 
     def get_model(self, version: str = "") -> model_service_pb2.GetModelResponse:
         return self.send(model_service_pb2.GetModelRequest(version=version))
+
+    def record_outcome(
+        self, outcome: outcome_pb2.Outcome, *, request_id: str | None = None, timeout: float | None = None
+    ) -> outcome_service_pb2.RecordOutcomeResponse:
+        """Record what happened to a predicted case; durable once this returns. Sending the same
+        outcome again (a retry) changes nothing; a different value for a recorded field raises
+        FAILED_PRECONDITION (reason OUTCOME_CONFLICT) unless `outcome.correction` is set."""
+        request = outcome_service_pb2.RecordOutcomeRequest(outcome=outcome, request_id=request_id or str(uuid.uuid4()))
+        return self.send(request, timeout=timeout)
+
+    def batch_record_outcomes(
+        self, outcomes: Sequence[outcome_pb2.Outcome], *, request_id: str | None = None, timeout: float | None = None
+    ) -> outcome_service_pb2.BatchRecordOutcomesResponse:
+        """Record up to 1,000 outcomes atomically: all of them, or none (the error names the index)."""
+        request = outcome_service_pb2.BatchRecordOutcomesRequest(
+            outcomes=outcomes, request_id=request_id or str(uuid.uuid4())
+        )
+        return self.send(request, timeout=timeout)
+
+    def get_prediction_record(
+        self, *, prediction_id: str = "", case_id: str = "", timeout: float | None = None
+    ) -> outcome_service_pb2.GetPredictionRecordResponse:
+        """A stored prediction with its outcome and history, by prediction id or (latest) case id."""
+        request = outcome_service_pb2.GetPredictionRecordRequest()
+        if prediction_id:
+            request.prediction_id = prediction_id
+        elif case_id:
+            request.case_id = case_id
+        return self.send(request, timeout=timeout)
 
     def send(self, request: Any, *, timeout: float | None = None) -> Any:
         """Send any unary request message of the contract to its method."""

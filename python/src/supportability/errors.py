@@ -144,3 +144,35 @@ def internal() -> SupportabilityError:
 
 def unauthenticated() -> SupportabilityError:
     return SupportabilityError(grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED", "missing or invalid bearer token")
+
+
+def invalid_outcome(violations: Sequence[FieldViolation], request_id: str = "") -> SupportabilityError:
+    return _invalid("INVALID_OUTCOME", "outcome", violations, request_id)
+
+
+def prediction_not_found(
+    message: str, *, prediction_id: str, case_id: str, request_id: str = ""
+) -> SupportabilityError:
+    target = {"prediction_id": prediction_id} if prediction_id else {"case_id": case_id}
+    return SupportabilityError(
+        grpc.StatusCode.NOT_FOUND, "PREDICTION_NOT_FOUND", message, request_id=request_id, metadata=target
+    )
+
+
+def outcome_conflict(message: str, *, prediction_id: str, field_name: str, request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "OUTCOME_CONFLICT",
+        message,
+        request_id=request_id,
+        metadata={"prediction_id": prediction_id, "field": field_name},
+    )
+
+
+def store_unavailable(message: str, request_id: str = "") -> SupportabilityError:
+    return SupportabilityError(
+        grpc.StatusCode.UNAVAILABLE,
+        "STORE_UNAVAILABLE",
+        f"{message}; nothing was recorded, retry later",
+        request_id=request_id,
+    )

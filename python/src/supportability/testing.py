@@ -48,6 +48,8 @@ class ServerProcess:
                 self.registry,
                 "--ready-file",
                 str(ready),
+                # Each test server gets an online store of its own unless the test names one.
+                *([] if "--store" in self.args else ["--store", f"sqlite:///{self._dir.name}/online.db"]),
                 *self.args,
             ],
             stdout=self._log,

@@ -17,6 +17,7 @@ verifies every artifact's checksum before parsing it, and refuses a format it do
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import hashlib
 import json
@@ -139,10 +140,10 @@ class Registry:
         """Every registered version whose manifest reads, newest first (see `scan` for the others)."""
         return self.scan()[0]
 
-    def scan(self) -> tuple[list[ModelInfo], list[UnreadableVersion]]:
+    def scan(self) -> tuple[builtins.list[ModelInfo], builtins.list[UnreadableVersion]]:
         """The readable versions, newest first, and the unreadable ones (each logged as a warning)."""
-        infos: list[ModelInfo] = []
-        unreadable: list[UnreadableVersion] = []
+        infos: builtins.list[ModelInfo] = []
+        unreadable: builtins.list[UnreadableVersion] = []
         if not self.versions_dir.is_dir():
             return infos, unreadable
         for entry in self.versions_dir.iterdir():

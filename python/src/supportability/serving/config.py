@@ -40,6 +40,15 @@ class ServerConfig:
         "", "OpenTelemetry span exporter: 'otlp' (OTEL_EXPORTER_OTLP_* variables) or 'console'; empty: off"
     )
     log_level: str = _setting("INFO", "DEBUG, INFO, WARNING or ERROR")
+    store: str = _setting(
+        "sqlite:///var/online.db",
+        "online store (prediction log and outcomes): a SQLAlchemy URL such as sqlite:///var/online.db or "
+        "postgresql+psycopg://user@host/db; 'none' turns the log and the OutcomeService off",
+    )
+    log_predictions: bool = _setting(True, "log every served prediction to the online store (off the request path)")
+    store_case_text: bool = _setting(False, "also keep each case's subject and body in the log (for retraining)")
+    prediction_log_queue: int = _setting(10_000, "predictions waiting to be logged; beyond this they are dropped")
+    retention_days: float = _setting(90.0, "delete logged predictions and their outcomes older than this; 0 = keep")
 
     @classmethod
     def load(cls, file: str | Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> ServerConfig:

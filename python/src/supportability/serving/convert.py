@@ -76,13 +76,15 @@ def case_from_proto(message: support_case_pb2.SupportCase) -> Case:
     )
 
 
-def prediction_to_proto(result: CaseResult, *, case_id: str, model_version: str) -> prediction_pb2.CasePrediction:
+def prediction_to_proto(
+    result: CaseResult, *, case_id: str, model_version: str, prediction_id: str = ""
+) -> prediction_pb2.CasePrediction:
     """A `CaseResult` as a `CasePrediction`; tasks the model does not serve stay unset.
 
     Repeated fields are filled with `add(...)`, about twice as fast as `extend` with new
     messages — this runs once per case of every batch.
     """
-    out = prediction_pb2.CasePrediction(case_id=case_id, model_version=model_version)
+    out = prediction_pb2.CasePrediction(case_id=case_id, model_version=model_version, prediction_id=prediction_id)
     if result.routing is not None:
         queues = out.routing.top_queues
         for queue, probability in result.routing:

@@ -43,6 +43,25 @@ class ServerMetrics:
         )
         self._call_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._prediction_children: dict[tuple[str, int], Any] = {}
+        self.prediction_log_written = Counter(
+            "supportability_prediction_log_written", "Predictions written to the online store.", registry=self.registry
+        )
+        self.prediction_log_dropped = Counter(
+            "supportability_prediction_log_dropped",
+            "Predictions served but not logged, by reason (queue_full, store_unavailable, error).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.outcome_commit_groups = Histogram(
+            "supportability_outcome_commit_groups",
+            "Outcome calls acknowledged by one durable commit (group commit).",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+            registry=self.registry,
+        )
+        self.store_up = Gauge(
+            "supportability_store_up", "1 while the online store answers, 0 while it is unavailable.",
+            registry=self.registry,
+        )  # fmt: skip
         self.model_version = Gauge(
             "supportability_model_info",
             "1 for the model version serving by default.",

@@ -15,12 +15,20 @@ from collections.abc import Callable, Sequence
 from os import PathLike
 
 import grpc
+from uuid6 import uuid7
 
 from supportability import errors
 from supportability.models import SupportModel
+from supportability.online.loop import OnlineLoop
 from supportability.registry import ArtifactError, ModelNotFoundError, Registry
 from supportability.serving import convert, validation
-from supportability.v1 import model_service_pb2, prediction_pb2, prediction_service_pb2
+from supportability.v1 import (
+    model_service_pb2,
+    outcome_service_pb2,
+    prediction_pb2,
+    prediction_service_pb2,
+    support_case_pb2,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_TOP_K = 3
@@ -40,13 +48,16 @@ class Predictor:
     >>> predictor.predict_case(PredictCaseRequest(support_case=...)).prediction.routing
     """
 
-    def __init__(self, registry: str | PathLike[str] | Registry, *, load_promoted: bool = True) -> None:
+    def __init__(
+        self, registry: str | PathLike[str] | Registry, *, load_promoted: bool = True, online: OnlineLoop | None = None
+    ) -> None:
         self.registry = registry if isinstance(registry, Registry) else Registry(registry)
+        self.online = online  # logs every prediction and records outcomes, when given
         self._lock = threading.Lock()
         self._promoted: SupportModel | None = None
         self._rejected: str | None = None  # a promoted version that failed to load
         self._pinned: dict[str, SupportModel] = {}  # versions requested by name, loaded on demand
-        self._listeners: list[Callable[[SupportModel], None]] = []
+        self._listeners: list[Callable[[SupportModel], object]] = []
         if load_promoted:
             self.reload()
 
@@ -57,7 +68,7 @@ class Predictor:
         """The promoted model currently answering, or None before one is loaded."""
         return self._promoted
 
-    def on_model_change(self, listener: Callable[[SupportModel], None]) -> None:
+    def on_model_change(self, listener: Callable[[SupportModel], object]) -> None:
         """Call `listener(model)` whenever a newly promoted model starts answering."""
         self._listeners.append(listener)
 
@@ -177,21 +188,53 @@ class Predictor:
         model = self._model_for(request.model_version, request_id)
         return self._run(model, [request.support_case], request.options)[0]
 
-    @staticmethod
     def _run(
-        model: SupportModel, cases: Sequence, options: prediction_pb2.PredictionOptions
+        self,
+        model: SupportModel,
+        cases: Sequence[support_case_pb2.SupportCase],
+        options: prediction_pb2.PredictionOptions,
     ) -> list[prediction_pb2.CasePrediction]:
+        started = time.perf_counter()
+        plain = [convert.case_from_proto(c) for c in cases]
         results = model.predict(
-            [convert.case_from_proto(c) for c in cases],
+            plain,
             top_k=options.top_k or DEFAULT_TOP_K,
             article_count=options.article_count or DEFAULT_ARTICLE_COUNT,
             explain=options.explain,
         )
         version = model.info.version
-        return [
-            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version)
+        predictions = [
+            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=str(uuid7()))
             for r, c in zip(results, cases, strict=True)
         ]
+        if self.online is not None:
+            self.online.log(plain, predictions, latency_ms=(time.perf_counter() - started) * 1e3)
+        return predictions
+
+    # -- outcomes (the OutcomeService) ---------------------------------------------------------
+
+    def _online_loop(self) -> OnlineLoop:
+        if self.online is None:
+            raise errors.store_unavailable("this predictor has no online store (Predictor(..., online=...))")
+        return self.online
+
+    def record_outcome(
+        self, request: outcome_service_pb2.RecordOutcomeRequest
+    ) -> outcome_service_pb2.RecordOutcomeResponse:
+        """Record what happened to a predicted case; returns once it is durably stored."""
+        return self._online_loop().record(request).result()
+
+    def batch_record_outcomes(
+        self, request: outcome_service_pb2.BatchRecordOutcomesRequest
+    ) -> outcome_service_pb2.BatchRecordOutcomesResponse:
+        """Record up to 1,000 outcomes atomically."""
+        return self._online_loop().batch_record(request).result()
+
+    def get_prediction_record(
+        self, request: outcome_service_pb2.GetPredictionRecordRequest
+    ) -> outcome_service_pb2.GetPredictionRecordResponse:
+        """A logged prediction joined with its outcome and the outcome's history."""
+        return self._online_loop().get_record(request)
 
     # -- models -----------------------------------------------------------------------------
 

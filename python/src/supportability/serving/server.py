@@ -7,6 +7,7 @@ string with invalid UTF-8, truncated bytes) is INVALID_ARGUMENT rather than grpc
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import hmac
 import logging
@@ -15,7 +16,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 import threadpoolctl
@@ -26,28 +27,34 @@ from grpc_status import rpc_status
 from prometheus_client import Counter
 
 from supportability import errors
+from supportability.online.loop import OnlineLoop, open_loop
+from supportability.online.writer import WriterEvents
 from supportability.serving import tracing
 from supportability.serving.config import ServerConfig
 from supportability.serving.metrics import ServerMetrics
 from supportability.serving.predictor import Predictor
-from supportability.v1 import model_service_pb2, prediction_service_pb2
+from supportability.v1 import model_service_pb2, outcome_service_pb2, prediction_pb2, prediction_service_pb2
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=Message)
 
 PREDICTION_SERVICE = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"].full_name
 MODEL_SERVICE = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"].full_name
+OUTCOME_SERVICE = outcome_service_pb2.DESCRIPTOR.services_by_name["OutcomeService"].full_name
 # Open to every caller, as load balancers and grpcurl expect.
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 # The names health checks report on: the server as a whole ("") and each service.
 _HEALTH_SERVICES = ("", PREDICTION_SERVICE, MODEL_SERVICE)
+# How often logged predictions older than the retention period are deleted.
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> None:
+async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> NoReturn:
     status = rpc_status.to_status(error.to_status())  # the details go in grpc-status-details-bin
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
 
 
-def _parse(message_type: type[Message], data: bytes) -> Message:
+def _parse(message_type: type[M], data: bytes) -> M:
     try:
         return message_type.FromString(data)
     except DecodeError:
@@ -94,6 +101,8 @@ class SupportabilityServer:
         self._shedder = _Shedder(config.max_concurrent_calls, config.shed_retry_delay_seconds, self.metrics.load_shed)
         self._server: grpc.aio.Server | None = None
         self._reloader: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
+        self.online: OnlineLoop | None = None
         self.port: int | None = None
 
     # -- handlers -----------------------------------------------------------------------
@@ -102,10 +111,10 @@ class SupportabilityServer:
         self,
         method: str,
         request_type: type[Message],
-        call: Callable[[Any], Message],
+        call: Callable[..., Any],
         *,
         offload: bool = False,
-        predictions: Callable[[Any], Iterable[Message]] | None = None,
+        predictions: Callable[[Any], Iterable[prediction_pb2.CasePrediction]] | None = None,
     ) -> Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]:
         """A handler for `call`; `predictions` picks a response's predictions for the metrics."""
 
@@ -156,7 +165,7 @@ class SupportabilityServer:
     async def _answer(
         self,
         request_type: type[Message],
-        call: Callable[[Any], Message],
+        call: Callable[..., Any],
         data: bytes,
         context: grpc.aio.ServicerContext,
         offload: bool,
@@ -174,7 +183,10 @@ class SupportabilityServer:
                 return await asyncio.get_running_loop().run_in_executor(
                     None, functools.partial(call, request, deadline=deadline)
                 )
-            return call(request)
+            response = call(request)
+            if isinstance(response, concurrent.futures.Future):  # a durable write: answered once committed
+                return await asyncio.wrap_future(response)
+            return response
         finally:
             self._shedder.release()
 
@@ -207,7 +219,7 @@ class SupportabilityServer:
 
     def _handlers(self) -> list[grpc.GenericRpcHandler]:
         p = self.predictor
-        prediction = {
+        prediction: dict[str, grpc.RpcMethodHandler] = {
             "PredictCase": grpc.unary_unary_rpc_method_handler(
                 self._unary(
                     "PredictCase",
@@ -227,7 +239,7 @@ class SupportabilityServer:
             ),
             "StreamPredictCases": grpc.stream_stream_rpc_method_handler(self._stream),
         }
-        models = {
+        models: dict[str, grpc.RpcMethodHandler] = {
             "ListModels": grpc.unary_unary_rpc_method_handler(
                 self._unary("ListModels", model_service_pb2.ListModelsRequest, p.list_models)
             ),
@@ -235,10 +247,33 @@ class SupportabilityServer:
                 self._unary("GetModel", model_service_pb2.GetModelRequest, p.get_model)
             ),
         }
-        return [
+        handlers = [
             grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
             grpc.method_handlers_generic_handler(MODEL_SERVICE, models),
         ]
+        if self.online is not None:
+            handlers.append(grpc.method_handlers_generic_handler(OUTCOME_SERVICE, self._outcome_handlers(self.online)))
+        return handlers
+
+    def _outcome_handlers(self, online: OnlineLoop) -> dict[str, grpc.RpcMethodHandler]:
+        """RecordOutcome and BatchRecordOutcomes answer once their group commit is durable;
+        GetPredictionRecord reads on an executor thread."""
+        return {
+            "RecordOutcome": grpc.unary_unary_rpc_method_handler(
+                self._unary("RecordOutcome", outcome_service_pb2.RecordOutcomeRequest, online.record)
+            ),
+            "BatchRecordOutcomes": grpc.unary_unary_rpc_method_handler(
+                self._unary("BatchRecordOutcomes", outcome_service_pb2.BatchRecordOutcomesRequest, online.batch_record)
+            ),
+            "GetPredictionRecord": grpc.unary_unary_rpc_method_handler(
+                self._unary(
+                    "GetPredictionRecord",
+                    outcome_service_pb2.GetPredictionRecordRequest,
+                    lambda request, deadline: online.get_record(request),
+                    offload=True,
+                )
+            ),
+        }
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -261,22 +296,28 @@ class SupportabilityServer:
         tokens = self.config.bearer_tokens()  # reads token_file: once
         if tokens:
             interceptors.append(_BearerTokenInterceptor(tokens))
+        loop = asyncio.get_running_loop()
+        if self.config.store != "none":
+            self.online = await loop.run_in_executor(None, self._open_online, loop)
+            self.predictor.online = self.online
         self._server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
         self._server.add_generic_rpc_handlers(self._handlers())
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
-        reflection.enable_server_reflection(
-            (PREDICTION_SERVICE, MODEL_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
-        )
+        services = (PREDICTION_SERVICE, MODEL_SERVICE, *((OUTCOME_SERVICE,) if self.online else ()))
+        reflection.enable_server_reflection((*services, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
         credentials = self._credentials()
         if credentials:
             self.port = self._server.add_secure_port(self.config.address, credentials)
         else:
             self.port = self._server.add_insecure_port(self.config.address)
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self.online is not None:
+            self._on_store_change(up=True)
+            if self.online.retention is not None:
+                self._pruner = loop.create_task(self._prune_periodically(self.online))
         await self._server.start()
         if self.config.metrics_address:
             self.metrics_port = self.metrics.serve(self.config.metrics_address)
-        loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.predictor.reload)
         if self.predictor.model is not None:  # loaded just now, or before the server was made
             await self._set_health(health_pb2.HealthCheckResponse.SERVING)
@@ -302,6 +343,38 @@ class SupportabilityServer:
         )
         return self.port
 
+    def _open_online(self, loop: asyncio.AbstractEventLoop) -> OnlineLoop:
+        """The online store and its writer; the writer's events feed the metrics and health."""
+        c, m = self.config, self.metrics
+        events = WriterEvents(
+            written=m.prediction_log_written.inc,
+            dropped=lambda reason, n: m.prediction_log_dropped.labels(reason).inc(n),
+            committed_outcomes=m.outcome_commit_groups.observe,
+            store_up=lambda up: loop.call_soon_threadsafe(self._on_store_change, up),
+        )
+        return open_loop(
+            c.store, self.predictor.registry, log_predictions=c.log_predictions, keep_case_text=c.store_case_text,
+            queue_size=c.prediction_log_queue, events=events, retention_days=c.retention_days,
+        )  # fmt: skip
+
+    def _on_store_change(self, up: bool) -> None:
+        """Runs on the event loop: the OutcomeService's health follows the store; predictions do not."""
+        self.metrics.store_up.set(int(up))
+        status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+        asyncio.get_running_loop().create_task(self.health.set(OUTCOME_SERVICE, status))
+
+    async def _prune_periodically(self, online: OnlineLoop) -> None:
+        """Retention: delete old records now and then, off the event loop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                deleted = await loop.run_in_executor(None, online.prune)
+                if deleted:
+                    log.info("pruned old predictions", extra={"deleted": deleted})
+            except Exception:  # an unavailable store is retried at the next interval
+                log.exception("pruning the online store failed")
+            await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
+
     def _on_model_change(self, model: Any) -> None:
         """Runs on the event loop after a reload thread swapped the model in."""
         self.metrics.set_model_version(model.info.version, model.info.kind)
@@ -323,11 +396,14 @@ class SupportabilityServer:
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop accepting calls, let in-flight ones finish within the grace period."""
-        if self._reloader:
-            self._reloader.cancel()
+        for task in (self._reloader, self._pruner):
+            if task:
+                task.cancel()
         await self.health.enter_graceful_shutdown()
         if self._server:
             await self._server.stop(self.config.shutdown_grace_seconds if grace is None else grace)
+        if self.online is not None:  # what is queued is written before the process ends
+            await asyncio.get_running_loop().run_in_executor(None, self.online.close)
 
     async def wait_for_termination(self) -> None:
         assert self._server is not None
@@ -344,9 +420,9 @@ class _BearerTokenInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler | None:
         handler = await continuation(details)
         if details.method.startswith(_OPEN_SERVICES) or self._authorized(details.invocation_metadata):
             return handler

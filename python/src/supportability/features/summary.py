@@ -1,0 +1,40 @@
+"""The summary of a case's inputs that drift is measured on: the same for the training reference
+(stored in a version's manifest) and for every logged prediction. Never the text itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supportability.domain import Case
+
+# Categorical inputs, compared by their share of each value.
+CATEGORICAL_INPUTS = ("channel", "language", "support_plan", "integration_type")
+# Numeric inputs, compared over fixed quantile bins of the training reference.
+NUMERIC_INPUTS = (
+    "subject_chars",
+    "body_chars",
+    "account_age_days",
+    "monthly_volume_usd",
+    "disputes_30d",
+    "failed_payouts_30d",
+    "declined_charges_30d",
+    "previous_cases_30d",
+)
+
+
+def summarize_inputs(case: Case) -> dict[str, Any]:
+    """The drift-relevant inputs of one case as plain JSON values."""
+    return {
+        "channel": case.channel,
+        "language": case.language,
+        "support_plan": case.support_plan,
+        "integration_type": case.integration_type,
+        "subject_chars": len(case.subject),
+        "body_chars": len(case.body),
+        "account_age_days": case.account_age_days,
+        "monthly_volume_usd": case.monthly_volume_usd,
+        "disputes_30d": case.disputes_30d,
+        "failed_payouts_30d": case.failed_payouts_30d,
+        "declined_charges_30d": case.declined_charges_30d,
+        "previous_cases_30d": case.previous_cases_30d,
+    }

@@ -1,0 +1,138 @@
+"""Engines, one managed session per operation, and the schema check, for SQLite and PostgreSQL.
+
+- SQLite (the default, embedded): WAL with synchronous=FULL, so a committed write survives kill -9
+  and power loss; foreign keys on; a busy timeout instead of failing at once on a held lock.
+  Writes run in `BEGIN IMMEDIATE` transactions (the write lock first, so two writers queue rather
+  than deadlock on a lock upgrade); reads in plain `BEGIN`, so a long report never blocks them.
+- PostgreSQL by URL (`postgresql+psycopg://...`), with pre-ping so a restarted server is reconnected.
+
+Database errors leave this module as the store's own: a locked, unreachable or restarting database
+is `StoreUnavailable` (the service answers UNAVAILABLE, which callers retry), never a bare driver error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from supportability.online.store import SchemaError, StoreUnavailable
+
+DEFAULT_STORE = "sqlite:///var/online.db"
+BUSY_TIMEOUT_SECONDS = 5.0
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling breaks SAVEPOINT; take it over (SQLAlchemy's recipe).
+        dbapi_connection.isolation_level = None
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            f"busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}",
+        ):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def engines(url: str) -> tuple[Engine, Engine]:
+    """(writer, reader) engines for the URL; on PostgreSQL they are the same engine."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False)
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
+    return engine, engine
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "try again later" rather than a bug of ours."""
+    if isinstance(exc, OperationalError):
+        return True  # locked, busy, connection refused or lost, server shutting down
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class ManagedSessions:
+    """One session per operation: commit on success, roll back on error, database errors translated."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._make = sessionmaker(engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[Session]:
+        session = self._make()
+        try:
+            with session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable(
+                    f"the online store is unavailable: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+                ) from exc
+            raise
+        finally:
+            session.close()
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))  # in code, so an installed wheel upgrades
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to this code's head revision (`supportability online upgrade`)."""
+    command.upgrade(_alembic_config(engine), "head")
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Create the schema in an empty database; refuse one at another revision, naming the fix."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            empty = not inspect(connection).get_table_names()
+    except OperationalError as exc:
+        raise StoreUnavailable(f"the online store {make_url(url).render_as_string()} is unavailable: {exc}") from exc
+    if current == head:
+        return
+    if current is None and empty:
+        upgrade(engine)
+        return
+    if current is None:
+        raise SchemaError(
+            f"{make_url(url).render_as_string()} has tables but no schema revision: "
+            "it is not a Supportability online store"
+        )
+    scripts = ScriptDirectory.from_config(_alembic_config(engine))
+    if scripts.get_revision(current) is None:
+        raise SchemaError(
+            f"the online store's schema is at revision {current}, newer than this code's {head}: "
+            "upgrade the supportability package"
+        )
+    raise SchemaError(
+        f"the online store's schema is at revision {current}, older than this code's {head}: run "
+        f"`supportability online upgrade --store {make_url(url).render_as_string()}`"
+    )

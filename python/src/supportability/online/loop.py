@@ -1,0 +1,234 @@
+"""`OnlineLoop`: the online side as the predictor and the server use it.
+
+It logs served predictions (off the request path, through the writer), and answers the
+OutcomeService's requests: validation here, durable writes through the writer's group commit,
+reads straight from the store. Store errors leave it as the service's `SupportabilityError`s.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from supportability import errors
+from supportability.domain import Case
+from supportability.features.summary import summarize_inputs
+from supportability.online import messages
+from supportability.online.sql_store import SqlStore
+from supportability.online.store import (
+    LoggedPrediction,
+    OnlineStore,
+    OutcomeConflict,
+    PredictionNotFound,
+    StoredOutcome,
+    StoreError,
+    StoreUnavailable,
+)
+from supportability.online.writer import DEFAULT_QUEUE_SIZE, OnlineWriter, WriterEvents
+from supportability.registry import Registry, RegistryError
+from supportability.v1 import outcome_service_pb2, prediction_pb2
+
+T = TypeVar("T")
+_ACTION_NAMES = {
+    prediction_pb2.DECISION_ACTION_AUTO_ROUTE: "auto_route",
+    prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE: "human_triage",
+}
+_URGENCY_NAMES = messages.URGENCY_NAMES
+
+
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """What the request path hands the writer: references only, converted on the writer thread."""
+
+    case: Case
+    prediction: prediction_pb2.CasePrediction
+    predict_time: float  # time.time()
+    latency_ms: float
+
+
+def _logged(served: _Served, keep_text: bool) -> LoggedPrediction:
+    p = served.prediction
+    return LoggedPrediction(
+        prediction_id=p.prediction_id,
+        case_id=p.case_id,
+        model_version=p.model_version,
+        predict_time=datetime.fromtimestamp(served.predict_time, UTC),
+        latency_ms=served.latency_ms,
+        routing=tuple((q.queue, q.probability) for q in p.routing.top_queues),
+        escalation_probability=p.escalation.probability if p.HasField("escalation") else None,
+        urgency_level=_URGENCY_NAMES.get(p.urgency.level) if p.HasField("urgency") else None,
+        csat_risk_probability=p.csat_risk.probability if p.HasField("csat_risk") else None,
+        resolution_p50_hours=p.resolution_time.p50_hours if p.HasField("resolution_time") else None,
+        resolution_p90_hours=p.resolution_time.p90_hours if p.HasField("resolution_time") else None,
+        decision_action=_ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
+        decision_confidence=p.decision.confidence if p.HasField("decision") else None,
+        decision_threshold=p.decision.threshold if p.HasField("decision") else None,
+        inputs=summarize_inputs(served.case),
+        case_text=f"{served.case.subject}\n{served.case.body}" if keep_text else None,
+        prediction=p.SerializeToString(),
+    )
+
+
+def _service_error(exc: BaseException, request_id: str, index: int | None = None) -> BaseException:
+    """A store error as the service's error; `index` names the outcome of a batch."""
+    where = "" if index is None else f"outcomes[{index}]: "
+    if isinstance(exc, PredictionNotFound):
+        return errors.prediction_not_found(
+            f"{where}{exc}", prediction_id=exc.prediction_id, case_id=exc.case_id, request_id=request_id
+        )
+    if isinstance(exc, OutcomeConflict):
+        return errors.outcome_conflict(
+            f"{where}{exc}", prediction_id=exc.prediction_id, field_name=exc.field_name, request_id=request_id
+        )
+    if isinstance(exc, StoreUnavailable):
+        return errors.store_unavailable(str(exc), request_id)
+    return exc  # a bug of ours: the server turns it into INTERNAL
+
+
+def _then(
+    future: Future[list[StoredOutcome]], convert: Callable[[list[StoredOutcome]], T], request_id: str, batch: bool
+) -> Future[T]:
+    """A future of the converted result, or of the service's error."""
+    out: Future[T] = Future()
+
+    def done(inner: Future[list[StoredOutcome]]) -> None:
+        exc = inner.exception()
+        if exc is None:
+            out.set_result(convert(inner.result()))
+        else:
+            out.set_exception(
+                _service_error(exc, request_id, exc.index if batch and isinstance(exc, StoreError) else None)
+            )
+
+    future.add_done_callback(done)
+    return out
+
+
+class OnlineLoop:
+    """Logs predictions and records outcomes in one `OnlineStore`. One per process."""
+
+    def __init__(
+        self,
+        store: OnlineStore,
+        *,
+        log_predictions: bool = True,
+        keep_case_text: bool = False,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        events: WriterEvents | None = None,
+        retention_days: float = 0.0,
+    ) -> None:
+        self.store = store
+        self.log_predictions = log_predictions
+        self.retention = timedelta(days=retention_days) if retention_days > 0 else None
+        self.writer = OnlineWriter(
+            store, to_logged=lambda served: _logged(served, keep_case_text), queue_size=queue_size, events=events
+        )
+
+    # -- predictions -------------------------------------------------------------------------------
+
+    def log(
+        self, cases: Sequence[Case], predictions: Sequence[prediction_pb2.CasePrediction], latency_ms: float
+    ) -> None:
+        """Queue served predictions for the log; never blocks, never fails the prediction."""
+        if not self.log_predictions:
+            return
+        now = time.time()
+        for case, prediction in zip(cases, predictions, strict=True):
+            self.writer.log(_Served(case, prediction, now, latency_ms))
+
+    # -- outcomes --------------------------------------------------------------------------------
+
+    def record(
+        self, request: outcome_service_pb2.RecordOutcomeRequest
+    ) -> Future[outcome_service_pb2.RecordOutcomeResponse]:
+        """Validate (raising INVALID_ARGUMENT at once), then record durably; the future says when."""
+        request_id = request.request_id or str(uuid.uuid4())
+        violations = (
+            messages.outcome_violations(request.outcome, "outcome")
+            if request.HasField("outcome")
+            else [errors.FieldViolation("outcome", "required")]
+        )
+        if violations:
+            raise errors.invalid_outcome(violations, request_id)
+        write = messages.outcome_write(request.outcome, request_id)
+        return _then(
+            self.writer.submit([write]),
+            lambda stored: outcome_service_pb2.RecordOutcomeResponse(
+                recorded_outcome=messages.recorded_outcome_to_proto(stored[0]), request_id=request_id
+            ),
+            request_id,
+            False,
+        )
+
+    def batch_record(
+        self,
+        request: outcome_service_pb2.BatchRecordOutcomesRequest,
+    ) -> Future[outcome_service_pb2.BatchRecordOutcomesResponse]:
+        """All the outcomes of the batch in one transaction, or none of them."""
+        request_id = request.request_id or str(uuid.uuid4())
+        violations = messages.batch_size_violations(len(request.outcomes)) + [
+            v for i, o in enumerate(request.outcomes) for v in messages.outcome_violations(o, f"outcomes[{i}]")
+        ]
+        if violations:
+            raise errors.invalid_outcome(violations, request_id)
+        writes = [messages.outcome_write(o, request_id) for o in request.outcomes]
+        return _then(
+            self.writer.submit(writes),
+            lambda stored: outcome_service_pb2.BatchRecordOutcomesResponse(
+                recorded_outcomes=[messages.recorded_outcome_to_proto(s) for s in stored], request_id=request_id
+            ),
+            request_id,
+            True,
+        )
+
+    def get_record(
+        self,
+        request: outcome_service_pb2.GetPredictionRecordRequest,
+    ) -> outcome_service_pb2.GetPredictionRecordResponse:
+        """The stored prediction with its outcome and history (a blocking read)."""
+        target = request.WhichOneof("target")
+        if target is None or not getattr(request, target).strip():
+            raise errors.invalid_request(
+                [errors.FieldViolation("prediction_id", "required: a prediction_id or a case_id")]
+            )
+        try:
+            record = self.store.prediction_record(prediction_id=request.prediction_id, case_id=request.case_id)
+        except StoreError as exc:
+            raise _service_error(exc, "") from exc
+        return outcome_service_pb2.GetPredictionRecordResponse(
+            prediction_record=messages.prediction_record_to_proto(record)
+        )
+
+    # -- upkeep ----------------------------------------------------------------------------------
+
+    def prune(self) -> int:
+        """Delete records older than the retention period; 0 when retention is off."""
+        if self.retention is None:
+            return 0
+        return self.store.prune(datetime.now(UTC) - self.retention)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        return self.writer.flush(timeout)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.store.close()
+
+
+def open_loop(store_url: str, registry: Registry, **options: Any) -> OnlineLoop:
+    """An `OnlineLoop` on the store at `store_url` (created if empty; refused if its schema is stale)."""
+
+    @functools.lru_cache(maxsize=64)
+    def known_queues(version: str) -> frozenset[str] | None:
+        try:
+            return frozenset(registry.info(version).label_sets.get("routing", ()))
+        except RegistryError:
+            return None  # a version no longer in this registry: nothing is called outside its label set
+
+    return OnlineLoop(SqlStore(store_url, known_queues=known_queues), **options)

@@ -1,0 +1,165 @@
+"""The OutcomeService's messages: validation (every rule that makes an outcome INVALID_ARGUMENT) and
+the translation between them and the store's records.
+
+Validators return field violations rather than raising, so one error lists every problem, and a
+batch error names each bad outcome by index.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+
+from supportability.errors import FieldViolation
+from supportability.online.store import OutcomeValues, OutcomeWrite, PredictionRecord, StoredOutcome
+from supportability.v1 import outcome_pb2, prediction_pb2
+
+MAX_BATCH_OUTCOMES = 1_000
+MAX_ID_CHARS = 128
+MAX_ARTICLES = 100
+MAX_RESOLUTION_HOURS = 24 * 365 * 10  # ten years: anything longer is a unit mistake
+LATEST_TIMESTAMP_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
+
+URGENCY_NAMES = {
+    prediction_pb2.URGENCY_LOW: "low",
+    prediction_pb2.URGENCY_NORMAL: "normal",
+    prediction_pb2.URGENCY_HIGH: "high",
+    prediction_pb2.URGENCY_CRITICAL: "critical",
+}
+URGENCY_NUMBERS = {name: number for number, name in URGENCY_NAMES.items()}
+CSAT_NAMES = {outcome_pb2.CSAT_RATING_GOOD: "good", outcome_pb2.CSAT_RATING_BAD: "bad"}
+CSAT_NUMBERS = {name: number for number, name in CSAT_NAMES.items()}
+
+
+def _id_violations(value: str, field: str) -> list[FieldViolation]:
+    if not value.strip():
+        return [FieldViolation(field, "empty")]
+    if len(value) > MAX_ID_CHARS:
+        return [FieldViolation(field, f"longer than {MAX_ID_CHARS} characters")]
+    return []
+
+
+def outcome_violations(outcome: outcome_pb2.Outcome, path: str) -> list[FieldViolation]:
+    """Everything wrong with one outcome; `path` prefixes field names (e.g. `outcomes[2]`)."""
+    out: list[FieldViolation] = []
+    target = outcome.WhichOneof("target")
+    if target is None:
+        out.append(FieldViolation(f"{path}.prediction_id", "required: a prediction_id or a case_id"))
+    elif target == "prediction_id":
+        try:
+            uuid.UUID(outcome.prediction_id)
+        except ValueError:
+            out.append(FieldViolation(f"{path}.prediction_id", "not a prediction id (a UUID from a CasePrediction)"))
+    else:
+        out += _id_violations(outcome.case_id, f"{path}.case_id")
+    if outcome.HasField("resolved_queue"):
+        out += _id_violations(outcome.resolved_queue, f"{path}.resolved_queue")
+    if outcome.final_urgency and outcome.final_urgency not in URGENCY_NAMES:
+        out.append(FieldViolation(f"{path}.final_urgency", f"unknown value {outcome.final_urgency}"))
+    if outcome.csat_rating and outcome.csat_rating not in CSAT_NAMES:
+        out.append(FieldViolation(f"{path}.csat_rating", f"unknown value {outcome.csat_rating}"))
+    if not 0 <= outcome.csat_score <= 5:
+        out.append(FieldViolation(f"{path}.csat_score", "must be 1 to 5 (0 means not given)"))
+    if outcome.HasField("resolution_hours"):
+        hours = outcome.resolution_hours
+        if not math.isfinite(hours) or hours < 0:
+            out.append(FieldViolation(f"{path}.resolution_hours", "must be a finite number of hours, 0 or more"))
+        elif hours > MAX_RESOLUTION_HOURS:
+            out.append(FieldViolation(f"{path}.resolution_hours", f"more than {MAX_RESOLUTION_HOURS} hours"))
+    articles = outcome.helpful_article_ids
+    if len(articles) > MAX_ARTICLES:
+        out.append(FieldViolation(f"{path}.helpful_article_ids", f"more than {MAX_ARTICLES} articles"))
+    for i, article in enumerate(articles[:MAX_ARTICLES]):
+        out += _id_violations(article, f"{path}.helpful_article_ids[{i}]")
+    if len(set(articles)) != len(articles):
+        out.append(FieldViolation(f"{path}.helpful_article_ids", "lists an article more than once"))
+    if outcome.HasField("occur_time") and not 0 <= outcome.occur_time.seconds <= LATEST_TIMESTAMP_SECONDS:
+        out.append(FieldViolation(f"{path}.occur_time", "outside years 1970 to 9999"))
+    if target is not None and not out and not _values(outcome).given():
+        out.append(FieldViolation(f"{path}", "names a prediction but records no outcome field"))
+    return out
+
+
+def batch_size_violations(count: int) -> list[FieldViolation]:
+    if count == 0:
+        return [FieldViolation("outcomes", "at least one outcome is required")]
+    if count > MAX_BATCH_OUTCOMES:
+        return [FieldViolation("outcomes", f"{count} outcomes; at most {MAX_BATCH_OUTCOMES} per call")]
+    return []
+
+
+def _values(outcome: outcome_pb2.Outcome) -> OutcomeValues:
+    return OutcomeValues(
+        resolved_queue=outcome.resolved_queue if outcome.HasField("resolved_queue") else None,
+        escalated=outcome.escalated if outcome.HasField("escalated") else None,
+        final_urgency=URGENCY_NAMES.get(outcome.final_urgency),
+        csat_rating=CSAT_NAMES.get(outcome.csat_rating),
+        csat_score=outcome.csat_score or None,
+        resolution_hours=outcome.resolution_hours if outcome.HasField("resolution_hours") else None,
+        helpful_article_ids=tuple(outcome.helpful_article_ids) or None,
+        decision_overridden=outcome.decision_overridden if outcome.HasField("decision_overridden") else None,
+    )
+
+
+def outcome_write(outcome: outcome_pb2.Outcome, request_id: str) -> OutcomeWrite:
+    """A validated Outcome as the store's write."""
+    return OutcomeWrite(
+        prediction_id=outcome.prediction_id,
+        case_id=outcome.case_id,
+        values=_values(outcome),
+        occur_time=outcome.occur_time.ToDatetime(UTC) if outcome.HasField("occur_time") else None,
+        correction=outcome.correction,
+        request_id=request_id,
+        sent=outcome.SerializeToString(deterministic=True),
+    )
+
+
+def _set_time(target: object, field: str, value: datetime | None) -> None:
+    if value is not None:
+        getattr(target, field).FromDatetime(value)
+
+
+def recorded_outcome_to_proto(stored: StoredOutcome) -> outcome_pb2.RecordedOutcome:
+    v = stored.values
+    outcome = outcome_pb2.Outcome(prediction_id=stored.prediction_id)
+    if v.resolved_queue is not None:
+        outcome.resolved_queue = v.resolved_queue
+    if v.escalated is not None:
+        outcome.escalated = v.escalated
+    if v.final_urgency is not None:
+        outcome.final_urgency = URGENCY_NUMBERS[v.final_urgency]
+    if v.csat_rating is not None:
+        outcome.csat_rating = CSAT_NUMBERS[v.csat_rating]
+    if v.csat_score is not None:
+        outcome.csat_score = v.csat_score
+    if v.resolution_hours is not None:
+        outcome.resolution_hours = v.resolution_hours
+    if v.helpful_article_ids is not None:
+        outcome.helpful_article_ids.extend(v.helpful_article_ids)
+    if v.decision_overridden is not None:
+        outcome.decision_overridden = v.decision_overridden
+    _set_time(outcome, "occur_time", stored.occur_time)
+    recorded = outcome_pb2.RecordedOutcome(
+        prediction_id=stored.prediction_id,
+        case_id=stored.case_id,
+        model_version=stored.model_version,
+        outcome=outcome,
+        outside_label_set=stored.outside_label_set,
+    )
+    _set_time(recorded, "record_time", stored.record_time)
+    _set_time(recorded, "update_time", stored.update_time)
+    return recorded
+
+
+def prediction_record_to_proto(record: PredictionRecord) -> outcome_pb2.PredictionRecord:
+    out = outcome_pb2.PredictionRecord(
+        prediction=prediction_pb2.CasePrediction.FromString(record.prediction.prediction)
+    )
+    _set_time(out, "predict_time", record.prediction.predict_time)
+    if record.outcome is not None:
+        out.recorded_outcome.CopyFrom(recorded_outcome_to_proto(record.outcome))
+    for revision in record.revisions:
+        entry = out.revisions.add(outcome=outcome_pb2.Outcome.FromString(revision.sent), request_id=revision.request_id)
+        _set_time(entry, "record_time", revision.record_time)
+    return out

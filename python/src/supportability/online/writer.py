@@ -1,0 +1,203 @@
+"""`OnlineWriter`: the one thread that writes to the online store, off the request path.
+
+Two queues feed it. Served predictions go into a bounded one: a full queue drops the newest and
+counts it, so a slow or absent database never slows or fails a prediction. Outcomes go into the
+other, never dropped: each caller waits on a future that resolves only after its outcome is
+durably committed (or fails with the reason). Each round takes everything queued and writes it in
+as few commits as possible (group commit): one fsync then acknowledges many callers, which is how
+SQLite with synchronous=FULL reaches thousands of durable outcomes a second.
+
+Predictions are written before the outcomes of the same round, so an outcome sent after its
+prediction was answered always finds it (unless the prediction was dropped).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from supportability.online.store import LoggedPrediction, OnlineStore, StoredOutcome, StoreError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_SIZE = 10_000
+# Rows per commit: large enough to amortise the fsync, small enough to keep a round short.
+MAX_PREDICTIONS_PER_ROUND = 2_000
+MAX_OUTCOME_GROUPS_PER_ROUND = 512
+# While the store is down, how often the idle writer checks whether it is back.
+RECOVERY_CHECK_SECONDS = 1.0
+# At most one "dropped predictions" log line per this many seconds.
+DROP_LOG_INTERVAL_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WriterEvents:
+    """What the writer reports, for metrics and health (all optional; called on the writer thread)."""
+
+    written: Callable[[int], None] = lambda _n: None
+    dropped: Callable[[str, int], None] = lambda _reason, _n: None  # reason: queue_full | store_unavailable
+    committed_outcomes: Callable[[int], None] = lambda _n: None  # outcome groups per commit
+    store_up: Callable[[bool], object] = lambda _up: None
+
+
+class OnlineWriter:
+    """Owns every write to `store`. Thread-safe; `close()` writes what is queued, then stops."""
+
+    def __init__(
+        self,
+        store: OnlineStore,
+        *,
+        to_logged: Callable[[Any], LoggedPrediction],
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        events: WriterEvents | None = None,
+    ) -> None:
+        self.store = store
+        self._to_logged = to_logged  # runs on the writer thread: the request path only appends
+        self._queue_size = queue_size
+        self._events = events or WriterEvents()
+        self._predictions: collections.deque[Any] = collections.deque()
+        self._outcomes: collections.deque[tuple[Sequence[Any], Future[list[StoredOutcome]]]] = collections.deque()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._busy = False
+        self.store_up = True
+        self.dropped = 0
+        self._last_drop_log = 0.0
+        self._thread = threading.Thread(target=self._run, name="online-writer", daemon=True)
+        self._thread.start()
+
+    # -- the request path ----------------------------------------------------------------------
+
+    def log(self, pending: Any) -> None:
+        """Queue a served prediction for the log; never blocks. A full queue drops it (counted)."""
+        with self._wake:
+            if len(self._predictions) >= self._queue_size:
+                self._drop("queue_full", 1)
+                return
+            self._predictions.append(pending)
+            self._wake.notify()
+
+    def submit(self, group: Sequence[Any]) -> Future[list[StoredOutcome]]:
+        """Queue outcome writes to commit together (atomically); the future resolves once durable."""
+        future: Future[list[StoredOutcome]] = Future()
+        with self._wake:
+            if self._closing:
+                future.set_exception(StoreUnavailable("the online writer is shutting down"))
+                return future
+            self._outcomes.append((group, future))
+            self._wake.notify()
+        return future
+
+    # -- the writer thread ---------------------------------------------------------------------
+
+    def _drop(self, reason: str, n: int) -> None:
+        self.dropped += n
+        self._events.dropped(reason, n)
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_INTERVAL_SECONDS:
+            self._last_drop_log = now
+            log.warning("prediction log dropped predictions", extra={"reason": reason, "dropped_total": self.dropped})
+
+    def _set_store_up(self, up: bool, error: BaseException | None = None) -> None:
+        if up != self.store_up:
+            self.store_up = up
+            if up:
+                log.info("online store available again")
+            else:
+                log.error("online store unavailable", extra={"error": str(error)})
+            self._events.store_up(up)
+
+    def _take(self) -> tuple[list[Any], list[tuple[Sequence[Any], Future[list[StoredOutcome]]]]] | None:
+        with self._wake:
+            while not self._predictions and not self._outcomes:
+                if self._closing:
+                    return None
+                self._busy = False
+                self._wake.notify_all()  # wakes flush()
+                if not self._wake.wait(timeout=None if self.store_up else RECOVERY_CHECK_SECONDS):
+                    return [], []  # timed out while the store is down: check on it
+            self._busy = True
+            predictions = [
+                self._predictions.popleft() for _ in range(min(len(self._predictions), MAX_PREDICTIONS_PER_ROUND))
+            ]
+            n = min(len(self._outcomes), MAX_OUTCOME_GROUPS_PER_ROUND)
+            outcomes = [self._outcomes.popleft() for _ in range(n)]
+            return predictions, outcomes
+
+    def _run(self) -> None:
+        while (work := self._take()) is not None:
+            predictions, outcomes = work
+            if not predictions and not outcomes:
+                self._check_store()
+                continue
+            if predictions:
+                self._write_predictions(predictions)
+            if outcomes:
+                self._write_outcomes(outcomes)
+
+    def _check_store(self) -> None:
+        try:
+            self.store.ping()
+            self._set_store_up(True)
+        except StoreUnavailable as exc:
+            self._set_store_up(False, exc)
+
+    def _write_predictions(self, pending: list[Any]) -> None:
+        try:
+            rows = [self._to_logged(p) for p in pending]
+            self.store.log_predictions(rows)
+        except StoreUnavailable as exc:
+            self._set_store_up(False, exc)
+            self._drop("store_unavailable", len(pending))
+            return
+        except Exception:  # a bug of ours must not stop the writer
+            log.exception("could not log predictions")
+            self._drop("error", len(pending))
+            return
+        self._set_store_up(True)
+        self._events.written(len(rows))
+
+    def _write_outcomes(self, jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]]) -> None:
+        try:
+            results: list[list[StoredOutcome] | StoreError] = self.store.record_outcomes([group for group, _ in jobs])
+        except BaseException as exc:  # nothing was committed: every caller hears why
+            if isinstance(exc, StoreUnavailable):
+                self._set_store_up(False, exc)
+            else:
+                log.exception("could not record outcomes")
+            for _, future in jobs:
+                future.set_exception(exc)
+            return
+        self._set_store_up(True)
+        self._events.committed_outcomes(len(jobs))
+        for (_, future), result in zip(jobs, results, strict=True):
+            if isinstance(result, StoreError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far is written; False if that took longer than `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            while self._predictions or self._outcomes or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._wake.wait(remaining)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued (within `timeout`), then stop the thread."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+        self._thread.join(timeout)
