@@ -2,7 +2,8 @@ package dev.supportability.client;
 
 /**
  * The request was at fault: sending it again unchanged fails again. Subclasses: {@link
- * InvalidRequestException}, {@link AuthenticationException}, {@link NotFoundException}.
+ * InvalidRequestException}, {@link AuthenticationException}, {@link NotFoundException}, {@link
+ * ConflictException}.
  */
 public class CallerErrorException extends SupportabilityException {
   private static final long serialVersionUID = 1L;

@@ -47,8 +47,8 @@ final class Errors {
     ErrorDetails details = parseDetails(status, sentRequestId);
     String message = message(status, details);
     return switch (details.statusCode()) {
-      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE ->
-          new InvalidRequestException(message, details, cause);
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> new InvalidRequestException(message, details, cause);
+      case FAILED_PRECONDITION -> new ConflictException(message, details, cause);
       case UNAUTHENTICATED, PERMISSION_DENIED ->
           new AuthenticationException(message, details, cause);
       case NOT_FOUND -> new NotFoundException(message, details, cause);

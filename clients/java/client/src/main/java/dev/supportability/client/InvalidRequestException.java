@@ -2,10 +2,10 @@ package dev.supportability.client;
 
 /**
  * The request failed validation (status INVALID_ARGUMENT): a case field is missing or out of range
- * (reason {@code INVALID_CASE}), a request field is (reason {@code INVALID_REQUEST}), or the
- * requested model version does not exist (reason {@code MODEL_VERSION_NOT_FOUND}). {@link
- * #getFieldViolations()} names every offending field, for example {@code
- * "support_cases[3].subject"}.
+ * (reason {@code INVALID_CASE}), an outcome field is (reason {@code INVALID_OUTCOME}), a request
+ * field is (reason {@code INVALID_REQUEST}), or the requested model version does not exist (reason
+ * {@code MODEL_VERSION_NOT_FOUND}). {@link #getFieldViolations()} names every offending field, for
+ * example {@code "support_cases[3].subject"}.
  */
 public class InvalidRequestException extends CallerErrorException {
   private static final long serialVersionUID = 1L;

@@ -1,8 +1,9 @@
 package dev.supportability.client;
 
 /**
- * The requested object does not exist (status NOT_FOUND), for example a model version asked of
- * {@code getModel} (reason {@code MODEL_VERSION_NOT_FOUND}).
+ * The requested object does not exist (status NOT_FOUND): a model version asked of {@code getModel}
+ * (reason {@code MODEL_VERSION_NOT_FOUND}), or the prediction an outcome or {@code
+ * getPredictionRecord} names by prediction id or case id (reason {@code PREDICTION_NOT_FOUND}).
  */
 public class NotFoundException extends CallerErrorException {
   private static final long serialVersionUID = 1L;

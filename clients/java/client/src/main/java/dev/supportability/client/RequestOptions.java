@@ -123,9 +123,11 @@ public final class RequestOptions {
     }
 
     /**
-     * Sets the request id of a {@code predictCase} or {@code batchPredictCases} call, overriding
-     * one set on the request message. Use it to carry your own correlation id into the service's
-     * logs and errors. Model calls and streams (whose messages carry their own) ignore it.
+     * Sets the request id of a {@code predictCase}, {@code batchPredictCases}, {@code
+     * recordOutcome} or {@code batchRecordOutcomes} call, overriding one set on the request
+     * message. Use it to carry your own correlation id into the service's logs and errors (and, for
+     * an outcome, into the prediction record's revision history). Model calls, {@code
+     * getPredictionRecord} and streams (whose messages carry their own) ignore it.
      *
      * @param requestId the request id, for example a UUID
      * @return this builder

@@ -2,14 +2,22 @@ package dev.supportability.client;
 
 import dev.supportability.v1.BatchPredictCasesRequest;
 import dev.supportability.v1.BatchPredictCasesResponse;
+import dev.supportability.v1.BatchRecordOutcomesRequest;
+import dev.supportability.v1.BatchRecordOutcomesResponse;
 import dev.supportability.v1.GetModelRequest;
 import dev.supportability.v1.GetModelResponse;
+import dev.supportability.v1.GetPredictionRecordRequest;
+import dev.supportability.v1.GetPredictionRecordResponse;
 import dev.supportability.v1.ListModelsRequest;
 import dev.supportability.v1.ListModelsResponse;
 import dev.supportability.v1.ModelServiceGrpc;
+import dev.supportability.v1.Outcome;
+import dev.supportability.v1.OutcomeServiceGrpc;
 import dev.supportability.v1.PredictCaseRequest;
 import dev.supportability.v1.PredictCaseResponse;
 import dev.supportability.v1.PredictionServiceGrpc;
+import dev.supportability.v1.RecordOutcomeRequest;
+import dev.supportability.v1.RecordOutcomeResponse;
 import dev.supportability.v1.StreamPredictCasesRequest;
 import dev.supportability.v1.StreamPredictCasesResponse;
 import dev.supportability.v1.SupportCase;
@@ -45,8 +53,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The client of the Supportability prediction service. Create one per process and share it: it is
- * thread-safe, and it holds a pooled HTTP/2 connection per server.
+ * The client of the Supportability prediction service (predictions, model versions, and the
+ * outcomes recorded against predictions). Create one per process and share it: it is thread-safe,
+ * and it holds a pooled HTTP/2 connection per server.
  *
  * <pre>{@code
  * try (SupportabilityClient client = SupportabilityClient.builder()
@@ -356,6 +365,263 @@ public final class SupportabilityClient implements AutoCloseable {
     return blockingCall(ModelServiceGrpc.getGetModelMethod(), request, "", options);
   }
 
+  // ---- OutcomeService ----
+
+  /**
+   * Records what really happened to a predicted case. Name the prediction by {@code prediction_id}
+   * (from {@link dev.supportability.v1.CasePrediction#getPredictionId()}) or by {@code case_id}
+   * (its latest prediction), and set any subset of the outcome fields, at once or over several
+   * calls. Sending the same outcome again changes nothing and returns the same answer, so the call
+   * is safe to retry.
+   *
+   * @param outcome the outcome
+   * @return the prediction's outcome as stored after the call, and the request id
+   * @throws NotFoundException when the store holds no such prediction ({@code
+   *     PREDICTION_NOT_FOUND})
+   * @throws ConflictException when a field already recorded is given another value and the outcome
+   *     is not a {@code correction} ({@code OUTCOME_CONFLICT}); nothing was changed
+   * @throws InvalidRequestException when the outcome is invalid ({@code INVALID_OUTCOME}), with its
+   *     field violations
+   * @throws UnavailableException when the store stayed unavailable through the retries ({@code
+   *     STORE_UNAVAILABLE}); nothing was recorded
+   * @throws SupportabilityException when the call fails otherwise
+   */
+  public RecordOutcomeResponse recordOutcome(Outcome outcome) {
+    return recordOutcome(outcome, RequestOptions.defaults());
+  }
+
+  /**
+   * Records an outcome with per-call options. See {@link #recordOutcome(Outcome)}.
+   *
+   * @param outcome the outcome
+   * @param options the call's deadline, headers and request id
+   * @return the prediction's outcome as stored after the call, and the request id
+   * @throws SupportabilityException when the call fails
+   */
+  public RecordOutcomeResponse recordOutcome(Outcome outcome, RequestOptions options) {
+    return recordOutcome(RecordOutcomeRequest.newBuilder().setOutcome(outcome).build(), options);
+  }
+
+  /**
+   * Sends a {@code RecordOutcome} request. See {@link #recordOutcome(Outcome)}.
+   *
+   * @param request the request
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public RecordOutcomeResponse recordOutcome(RecordOutcomeRequest request) {
+    return recordOutcome(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code RecordOutcome} request with per-call options. See {@link
+   * #recordOutcome(Outcome)}.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public RecordOutcomeResponse recordOutcome(RecordOutcomeRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return blockingCall(
+        OutcomeServiceGrpc.getRecordOutcomeMethod(), request, request.getRequestId(), options);
+  }
+
+  /**
+   * Records an outcome without blocking. See {@link #recordOutcome(Outcome)}.
+   *
+   * @param outcome the outcome
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<RecordOutcomeResponse> recordOutcomeAsync(Outcome outcome) {
+    return recordOutcomeAsync(outcome, RequestOptions.defaults());
+  }
+
+  /**
+   * Records an outcome without blocking, with per-call options.
+   *
+   * @param outcome the outcome
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<RecordOutcomeResponse> recordOutcomeAsync(
+      Outcome outcome, RequestOptions options) {
+    return recordOutcomeAsync(
+        RecordOutcomeRequest.newBuilder().setOutcome(outcome).build(), options);
+  }
+
+  /**
+   * Sends a {@code RecordOutcome} request without blocking, with per-call options. Cancelling the
+   * future cancels the call (the outcome may be recorded all the same).
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<RecordOutcomeResponse> recordOutcomeAsync(
+      RecordOutcomeRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return futureCall(
+        OutcomeServiceGrpc.getRecordOutcomeMethod(), request, request.getRequestId(), options);
+  }
+
+  /**
+   * Records up to 1,000 outcomes in one transaction: all of them, or none when any is invalid,
+   * unknown or in conflict (the error's field violations or message name it by index, {@code
+   * "outcomes[3].csat_score"}).
+   *
+   * @param outcomes the outcomes
+   * @return one stored outcome per outcome, in order
+   * @throws SupportabilityException when the call fails, as for {@link #recordOutcome(Outcome)}
+   */
+  public BatchRecordOutcomesResponse batchRecordOutcomes(List<Outcome> outcomes) {
+    return batchRecordOutcomes(outcomes, RequestOptions.defaults());
+  }
+
+  /**
+   * Records up to 1,000 outcomes in one transaction, with per-call options.
+   *
+   * @param outcomes the outcomes
+   * @param options the call's deadline, headers and request id
+   * @return one stored outcome per outcome, in order
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchRecordOutcomesResponse batchRecordOutcomes(
+      List<Outcome> outcomes, RequestOptions options) {
+    return batchRecordOutcomes(
+        BatchRecordOutcomesRequest.newBuilder().addAllOutcomes(outcomes).build(), options);
+  }
+
+  /**
+   * Sends a {@code BatchRecordOutcomes} request.
+   *
+   * @param request the request
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchRecordOutcomesResponse batchRecordOutcomes(BatchRecordOutcomesRequest request) {
+    return batchRecordOutcomes(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code BatchRecordOutcomes} request with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public BatchRecordOutcomesResponse batchRecordOutcomes(
+      BatchRecordOutcomesRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return blockingCall(
+        OutcomeServiceGrpc.getBatchRecordOutcomesMethod(),
+        request,
+        request.getRequestId(),
+        options);
+  }
+
+  /**
+   * Records up to 1,000 outcomes without blocking.
+   *
+   * @param outcomes the outcomes
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<BatchRecordOutcomesResponse> batchRecordOutcomesAsync(
+      List<Outcome> outcomes) {
+    return batchRecordOutcomesAsync(
+        BatchRecordOutcomesRequest.newBuilder().addAllOutcomes(outcomes).build(),
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code BatchRecordOutcomes} request without blocking, with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline, headers and request id
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<BatchRecordOutcomesResponse> batchRecordOutcomesAsync(
+      BatchRecordOutcomesRequest request, RequestOptions options) {
+    request = withRequestId(request, options);
+    return futureCall(
+        OutcomeServiceGrpc.getBatchRecordOutcomesMethod(),
+        request,
+        request.getRequestId(),
+        options);
+  }
+
+  /**
+   * Gets a stored prediction, as it was served, joined with its recorded outcome and the outcome's
+   * revisions.
+   *
+   * @param predictionId the {@code prediction_id} of a {@link dev.supportability.v1.CasePrediction}
+   * @return the prediction record
+   * @throws NotFoundException when the store holds no such prediction
+   * @throws SupportabilityException when the call fails otherwise
+   */
+  public GetPredictionRecordResponse getPredictionRecordByPredictionId(String predictionId) {
+    return getPredictionRecord(
+        GetPredictionRecordRequest.newBuilder()
+            .setPredictionId(Objects.requireNonNull(predictionId, "predictionId"))
+            .build(),
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Gets the latest stored prediction made for a case, joined with its outcome.
+   *
+   * @param caseId the case's {@code case_id}
+   * @return the prediction record
+   * @throws NotFoundException when no prediction was stored for the case
+   * @throws SupportabilityException when the call fails otherwise
+   */
+  public GetPredictionRecordResponse getPredictionRecordByCaseId(String caseId) {
+    return getPredictionRecord(
+        GetPredictionRecordRequest.newBuilder()
+            .setCaseId(Objects.requireNonNull(caseId, "caseId"))
+            .build(),
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code GetPredictionRecord} request, which names the prediction by {@code
+   * prediction_id} or {@code case_id}.
+   *
+   * @param request the request
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public GetPredictionRecordResponse getPredictionRecord(GetPredictionRecordRequest request) {
+    return getPredictionRecord(request, RequestOptions.defaults());
+  }
+
+  /**
+   * Sends a {@code GetPredictionRecord} request with per-call options.
+   *
+   * @param request the request
+   * @param options the call's deadline and headers
+   * @return the response
+   * @throws SupportabilityException when the call fails
+   */
+  public GetPredictionRecordResponse getPredictionRecord(
+      GetPredictionRecordRequest request, RequestOptions options) {
+    return blockingCall(OutcomeServiceGrpc.getGetPredictionRecordMethod(), request, "", options);
+  }
+
+  /**
+   * Sends a {@code GetPredictionRecord} request without blocking.
+   *
+   * @param request the request
+   * @param options the call's deadline and headers
+   * @return the response, or a failed future holding a {@link SupportabilityException}
+   */
+  public CompletableFuture<GetPredictionRecordResponse> getPredictionRecordAsync(
+      GetPredictionRecordRequest request, RequestOptions options) {
+    return futureCall(OutcomeServiceGrpc.getGetPredictionRecordMethod(), request, "", options);
+  }
+
   /**
    * Closes the channel the client built, waiting up to 5 s for calls in flight. A channel passed to
    * {@link Builder#channel(Channel)} belongs to the caller and stays open.
@@ -388,6 +654,22 @@ public final class SupportabilityClient implements AutoCloseable {
 
   private static BatchPredictCasesRequest withRequestId(
       BatchPredictCasesRequest request, RequestOptions options) {
+    String id = requestId(request.getRequestId(), options);
+    return id.equals(request.getRequestId())
+        ? request
+        : request.toBuilder().setRequestId(id).build();
+  }
+
+  private static RecordOutcomeRequest withRequestId(
+      RecordOutcomeRequest request, RequestOptions options) {
+    String id = requestId(request.getRequestId(), options);
+    return id.equals(request.getRequestId())
+        ? request
+        : request.toBuilder().setRequestId(id).build();
+  }
+
+  private static BatchRecordOutcomesRequest withRequestId(
+      BatchRecordOutcomesRequest request, RequestOptions options) {
     String id = requestId(request.getRequestId(), options);
     return id.equals(request.getRequestId())
         ? request

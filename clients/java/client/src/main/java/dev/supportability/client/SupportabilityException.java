@@ -11,9 +11,10 @@ import java.util.Optional;
  *
  * <p>Catch a subclass to handle one kind of failure: {@link CallerErrorException} (the request has
  * to change: {@link InvalidRequestException}, {@link AuthenticationException}, {@link
- * NotFoundException}) or {@link ServiceErrorException} (the service could not answer now: {@link
- * OverloadedException}, {@link UnavailableException}, {@link DeadlineExceededException}). An error
- * that is neither (a call cancelled by the caller) is a plain {@code SupportabilityException}.
+ * NotFoundException}, {@link ConflictException}) or {@link ServiceErrorException} (the service
+ * could not answer now: {@link OverloadedException}, {@link UnavailableException}, {@link
+ * DeadlineExceededException}). An error that is neither (a call cancelled by the caller) is a plain
+ * {@code SupportabilityException}.
  */
 public class SupportabilityException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -1,8 +1,9 @@
 package dev.supportability.client;
 
 /**
- * The service could not be reached, or has no model loaded yet (status UNAVAILABLE; reason {@code
- * MODEL_NOT_LOADED} in the latter case). Thrown once the retry policy is exhausted.
+ * The service could not be reached, has no model loaded yet (status UNAVAILABLE, reason {@code
+ * MODEL_NOT_LOADED}) or cannot reach its outcome store (reason {@code STORE_UNAVAILABLE}: nothing
+ * was recorded, so sending the outcome again is safe). Thrown once the retry policy is exhausted.
  */
 public class UnavailableException extends ServiceErrorException {
   private static final long serialVersionUID = 1L;

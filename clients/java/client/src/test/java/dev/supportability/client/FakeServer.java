@@ -6,13 +6,23 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import dev.supportability.v1.BatchPredictCasesRequest;
 import dev.supportability.v1.BatchPredictCasesResponse;
+import dev.supportability.v1.BatchRecordOutcomesRequest;
+import dev.supportability.v1.BatchRecordOutcomesResponse;
 import dev.supportability.v1.CasePrediction;
 import dev.supportability.v1.GetModelRequest;
 import dev.supportability.v1.GetModelResponse;
+import dev.supportability.v1.GetPredictionRecordRequest;
+import dev.supportability.v1.GetPredictionRecordResponse;
 import dev.supportability.v1.ModelServiceGrpc;
+import dev.supportability.v1.Outcome;
+import dev.supportability.v1.OutcomeServiceGrpc;
 import dev.supportability.v1.PredictCaseRequest;
 import dev.supportability.v1.PredictCaseResponse;
+import dev.supportability.v1.PredictionRecord;
 import dev.supportability.v1.PredictionServiceGrpc;
+import dev.supportability.v1.RecordOutcomeRequest;
+import dev.supportability.v1.RecordOutcomeResponse;
+import dev.supportability.v1.RecordedOutcome;
 import dev.supportability.v1.StreamPredictCasesRequest;
 import dev.supportability.v1.StreamPredictCasesResponse;
 import io.grpc.Context;
@@ -32,6 +42,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -66,6 +77,42 @@ final class FakeServer implements AutoCloseable {
   volatile Function<GetModelRequest, GetModelResponse> getModel =
       request -> GetModelResponse.getDefaultInstance();
 
+  final Queue<RecordOutcomeRequest> recordRequests = new ConcurrentLinkedQueue<>();
+  final Queue<BatchRecordOutcomesRequest> batchRecordRequests = new ConcurrentLinkedQueue<>();
+  final Queue<GetPredictionRecordRequest> recordLookups = new ConcurrentLinkedQueue<>();
+
+  /** Answers RecordOutcome (every attempt); may throw a StatusRuntimeException. */
+  volatile Function<RecordOutcomeRequest, RecordOutcomeResponse> recordOutcome =
+      request ->
+          RecordOutcomeResponse.newBuilder()
+              .setRecordedOutcome(recorded(request.getOutcome()))
+              .setRequestId(request.getRequestId())
+              .build();
+
+  /** Answers BatchRecordOutcomes; may throw a StatusRuntimeException. */
+  volatile Function<BatchRecordOutcomesRequest, BatchRecordOutcomesResponse> batchRecordOutcomes =
+      request -> {
+        BatchRecordOutcomesResponse.Builder response =
+            BatchRecordOutcomesResponse.newBuilder().setRequestId(request.getRequestId());
+        request.getOutcomesList().forEach(o -> response.addRecordedOutcomes(recorded(o)));
+        return response.build();
+      };
+
+  /** Answers GetPredictionRecord; may throw a StatusRuntimeException. */
+  volatile Function<GetPredictionRecordRequest, GetPredictionRecordResponse> getPredictionRecord =
+      request -> {
+        String predictionId =
+            request.hasPredictionId()
+                ? request.getPredictionId()
+                : "pred-of-" + request.getCaseId();
+        return GetPredictionRecordResponse.newBuilder()
+            .setPredictionRecord(
+                PredictionRecord.newBuilder()
+                    .setPrediction(
+                        prediction(request.getCaseId()).toBuilder().setPredictionId(predictionId)))
+            .build();
+      };
+
   private final Server server;
 
   FakeServer() throws IOException {
@@ -73,6 +120,7 @@ final class FakeServer implements AutoCloseable {
         InProcessServerBuilder.forName(name)
             .addService(ServerInterceptors.intercept(new Predictions(), new Recorder()))
             .addService(ServerInterceptors.intercept(new Models(), new Recorder()))
+            .addService(ServerInterceptors.intercept(new Outcomes(), new Recorder()))
             .build()
             .start();
   }
@@ -87,6 +135,18 @@ final class FakeServer implements AutoCloseable {
     return CasePrediction.newBuilder().setCaseId(caseId).setModelVersion("fake-1").build();
   }
 
+  /** The outcome as the fake stores it: keyed by its prediction id (made up for a case id). */
+  static RecordedOutcome recorded(Outcome outcome) {
+    String predictionId =
+        outcome.hasPredictionId() ? outcome.getPredictionId() : "pred-of-" + outcome.getCaseId();
+    return RecordedOutcome.newBuilder()
+        .setPredictionId(predictionId)
+        .setCaseId(outcome.getCaseId())
+        .setModelVersion("fake-1")
+        .setOutcome(outcome.toBuilder().setPredictionId(predictionId))
+        .build();
+  }
+
   static PredictCaseResponse echo(PredictCaseRequest request) {
     return PredictCaseResponse.newBuilder()
         .setPrediction(prediction(request.getSupportCase().getCaseId()))
@@ -97,6 +157,12 @@ final class FakeServer implements AutoCloseable {
   /** The error the real service sends: a google.rpc.Status with ErrorInfo and more. */
   static com.google.rpc.Status richStatus(
       Status.Code code, String reason, String requestId, Any... more) {
+    return richStatus(code, reason, Map.of("request_id", requestId), more);
+  }
+
+  /** The same, with the ErrorInfo metadata given in full (request id included). */
+  static com.google.rpc.Status richStatus(
+      Status.Code code, String reason, Map<String, String> metadata, Any... more) {
     com.google.rpc.Status.Builder status =
         com.google.rpc.Status.newBuilder()
             .setCode(code.value())
@@ -106,7 +172,7 @@ final class FakeServer implements AutoCloseable {
                     ErrorInfo.newBuilder()
                         .setReason(reason)
                         .setDomain("supportability.dev")
-                        .putMetadata("request_id", requestId)
+                        .putAllMetadata(metadata)
                         .build()));
     for (Any detail : more) {
       status.addDetails(detail);
@@ -117,6 +183,11 @@ final class FakeServer implements AutoCloseable {
   static StatusRuntimeException error(
       Status.Code code, String reason, String requestId, Any... more) {
     return StatusProto.toStatusRuntimeException(richStatus(code, reason, requestId, more));
+  }
+
+  static StatusRuntimeException error(
+      Status.Code code, String reason, Map<String, String> metadata, Any... more) {
+    return StatusProto.toStatusRuntimeException(richStatus(code, reason, metadata, more));
   }
 
   static Any violations(String... fieldThenDescription) {
@@ -209,6 +280,29 @@ final class FakeServer implements AutoCloseable {
     @Override
     public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> out) {
       answer(() -> getModel.apply(request), out);
+    }
+  }
+
+  private final class Outcomes extends OutcomeServiceGrpc.OutcomeServiceImplBase {
+    @Override
+    public void recordOutcome(
+        RecordOutcomeRequest request, StreamObserver<RecordOutcomeResponse> out) {
+      recordRequests.add(request);
+      answer(() -> recordOutcome.apply(request), out);
+    }
+
+    @Override
+    public void batchRecordOutcomes(
+        BatchRecordOutcomesRequest request, StreamObserver<BatchRecordOutcomesResponse> out) {
+      batchRecordRequests.add(request);
+      answer(() -> batchRecordOutcomes.apply(request), out);
+    }
+
+    @Override
+    public void getPredictionRecord(
+        GetPredictionRecordRequest request, StreamObserver<GetPredictionRecordResponse> out) {
+      recordLookups.add(request);
+      answer(() -> getPredictionRecord.apply(request), out);
     }
   }
 

@@ -13,13 +13,19 @@ import dev.supportability.v1.DecisionAction;
 import dev.supportability.v1.Model;
 import dev.supportability.v1.ModelKind;
 import dev.supportability.v1.ModelState;
+import dev.supportability.v1.Outcome;
 import dev.supportability.v1.PredictCaseResponse;
+import dev.supportability.v1.PredictionRecord;
 import dev.supportability.v1.QueueScore;
+import dev.supportability.v1.RecordOutcomeResponse;
+import dev.supportability.v1.RecordedOutcome;
 import dev.supportability.v1.SupportCase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +169,122 @@ class LiveServerTest {
     NotFoundException e =
         assertThrows(NotFoundException.class, () -> client.getModel("no-such-version"));
     assertEquals("MODEL_VERSION_NOT_FOUND", e.getReason());
+  }
+
+  @Test
+  void recordsAnOutcomeIdempotentlyAndReadsTheRecordBack() {
+    String caseId = "java-outcome-" + UUID.randomUUID();
+    CasePrediction prediction = client.predictCase(TestCases.payoutDelayed(caseId)).getPrediction();
+    String predictionId = prediction.getPredictionId();
+    assertFalse(predictionId.isEmpty());
+    String queue = prediction.getDecision().getQueue();
+    Outcome outcome =
+        Outcome.newBuilder()
+            .setPredictionId(predictionId)
+            .setResolvedQueue(queue)
+            .setEscalated(false)
+            .setCsatScore(5)
+            .build();
+
+    RecordOutcomeResponse first =
+        client.recordOutcome(outcome, RequestOptions.builder().requestId("java-outcome-1").build());
+    RecordOutcomeResponse again = client.recordOutcome(outcome);
+
+    RecordedOutcome recorded = first.getRecordedOutcome();
+    assertEquals("java-outcome-1", first.getRequestId());
+    assertEquals(predictionId, recorded.getPredictionId());
+    assertEquals(caseId, recorded.getCaseId());
+    assertEquals(prediction.getModelVersion(), recorded.getModelVersion());
+    assertEquals(queue, recorded.getOutcome().getResolvedQueue());
+    assertEquals(recorded, again.getRecordedOutcome()); // sent again: nothing changed
+
+    String otherQueue = queue.equals("payouts") ? "disputes" : "payouts";
+    ConflictException conflict =
+        assertThrows(
+            ConflictException.class,
+            () ->
+                client.recordOutcome(
+                    outcome.toBuilder().setResolvedQueue(otherQueue).build(),
+                    RequestOptions.builder().requestId("java-conflict-1").build()));
+    assertEquals("OUTCOME_CONFLICT", conflict.getReason());
+    assertEquals(Optional.of("resolved_queue"), conflict.getField());
+    assertEquals("java-conflict-1", conflict.getRequestId());
+
+    NotFoundException unknown =
+        assertThrows(
+            NotFoundException.class,
+            () ->
+                client.recordOutcome(
+                    Outcome.newBuilder()
+                        .setPredictionId(UUID.randomUUID().toString())
+                        .setEscalated(true)
+                        .build()));
+    assertEquals("PREDICTION_NOT_FOUND", unknown.getReason());
+
+    PredictionRecord record =
+        client.getPredictionRecordByPredictionId(predictionId).getPredictionRecord();
+    assertEquals(prediction, record.getPrediction()); // as it was served
+    assertTrue(record.hasPredictTime());
+    assertEquals(recorded, record.getRecordedOutcome()); // the conflict changed nothing
+    assertEquals(1, record.getRevisionsCount(), record.getRevisionsList().toString());
+    assertEquals("java-outcome-1", record.getRevisions(0).getRequestId());
+    assertEquals(
+        predictionId,
+        client
+            .getPredictionRecordByCaseId(caseId)
+            .getPredictionRecord()
+            .getPrediction()
+            .getPredictionId());
+    NotFoundException noRecord =
+        assertThrows(
+            NotFoundException.class,
+            () -> client.getPredictionRecordByPredictionId(UUID.randomUUID().toString()));
+    assertEquals("PREDICTION_NOT_FOUND", noRecord.getReason());
+  }
+
+  @Test
+  void correctsAnOutcomeAndRecordsABatchByCaseId() {
+    String caseA = "java-batch-a-" + UUID.randomUUID();
+    String caseB = "java-batch-b-" + UUID.randomUUID();
+    List<CasePrediction> predictions =
+        client
+            .batchPredictCases(
+                List.of(TestCases.payoutDelayed(caseA), TestCases.payoutDelayed(caseB)))
+            .getPredictionsList();
+
+    List<RecordedOutcome> recorded =
+        client
+            .batchRecordOutcomes(
+                List.of(
+                    Outcome.newBuilder().setCaseId(caseA).setEscalated(true).build(),
+                    Outcome.newBuilder().setCaseId(caseB).setDecisionOverridden(false).build()))
+            .getRecordedOutcomesList();
+    assertEquals(
+        predictions.stream().map(CasePrediction::getPredictionId).toList(),
+        recorded.stream().map(RecordedOutcome::getPredictionId).toList());
+
+    RecordedOutcome corrected =
+        client
+            .recordOutcome(
+                Outcome.newBuilder()
+                    .setCaseId(caseA)
+                    .setEscalated(false)
+                    .setCorrection(true)
+                    .build())
+            .getRecordedOutcome();
+    assertFalse(corrected.getOutcome().getEscalated());
+    PredictionRecord record = client.getPredictionRecordByCaseId(caseA).getPredictionRecord();
+    assertEquals(2, record.getRevisionsCount(), record.getRevisionsList().toString());
+
+    InvalidRequestException invalid =
+        assertThrows(
+            InvalidRequestException.class,
+            () ->
+                client.recordOutcome(
+                    Outcome.newBuilder().setCaseId(caseB).setCsatScore(9).build()));
+    assertEquals("INVALID_OUTCOME", invalid.getReason());
+    List<String> fields = invalid.getFieldViolations().stream().map(FieldViolation::field).toList();
+    assertTrue(fields.stream().anyMatch(f -> f.endsWith("csat_score")), fields.toString());
   }
 
   @Test

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>When the server cannot start the class's tests fail (they are never skipped): the error
  * carries the server's log. The repository root comes from {@code SUPPORTABILITY_ROOT}, else from
  * walking up to the folder holding {@code buf.yaml}; the model registry from {@code
- * SUPPORTABILITY_REGISTRY}, else {@code <root>/var/registry}.
+ * SUPPORTABILITY_REGISTRY}, else {@code <root>/var/registry}. The online store is a fresh SQLite
+ * file in the server's temporary folder.
  */
 final class PythonServer implements BeforeAllCallback, AfterAllCallback {
   private static final long START_TIMEOUT_MS = 60_000;
@@ -111,7 +112,10 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
                 "--ready-file",
                 dir.resolve("ready").toString(),
                 "--registry",
-                registry));
+                registry,
+                // The online store (prediction log and outcomes) lives and dies with the test.
+                "--store",
+                "sqlite:///" + dir.resolve("online.db")));
     if (token != null) {
       Files.writeString(dir.resolve("tokens"), token + "\n");
       command.addAll(List.of("--token-file", dir.resolve("tokens").toString()));
