@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supportability.testing import ServerProcess
+from supportability.v1 import outcome_pb2 as oc
+from supportability.v1 import outcome_service_pb2 as os_
 from supportability.v1 import prediction_service_pb2 as ps
 from supportability.v1 import support_case_pb2 as sc
 
@@ -112,3 +114,79 @@ def test_mutated_bytes_never_fail_internally_nor_leak(server: ServerProcess, cal
     assert server.process.poll() is None, "the server died"
     assert after - before < 50 * 1024, f"RSS grew by {after - before} KiB over 2,000 requests"
     assert codes.get(grpc.StatusCode.INVALID_ARGUMENT) and codes.get(grpc.StatusCode.OK), codes
+
+
+# -- the OutcomeService -------------------------------------------------------------------------
+
+OUTCOME_METHODS = ("RecordOutcome", "BatchRecordOutcomes", "GetPredictionRecord")
+# An outcome may also name an unknown prediction or conflict with one recorded before.
+OUTCOME_ACCEPTABLE = ACCEPTABLE | {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION}
+
+
+@pytest.fixture(scope="module")
+def outcome_calls(server: ServerProcess):
+    with grpc.insecure_channel(server.target) as channel:
+        yield {m: channel.unary_unary(f"/supportability.v1.OutcomeService/{m}") for m in OUTCOME_METHODS}
+
+
+@pytest.fixture(scope="module")
+def known_prediction_id(server: ServerProcess) -> str:
+    from supportability.client import Client
+
+    with Client(server.target) as client:
+        case = sc.SupportCase(subject="Payout missing", channel=sc.CHANNEL_EMAIL)
+        return client.predict_case(case).prediction.prediction_id
+
+
+floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([-1.0, 0.0, 1e12])
+outcomes = st.builds(
+    oc.Outcome,
+    prediction_id=st.sampled_from(["", "x", "01900000-0000-7000-8000-000000000000"]) | st.text(max_size=40),
+    resolved_queue=texts,
+    escalated=st.booleans(),
+    final_urgency=ints,
+    csat_rating=ints,
+    csat_score=ints,
+    resolution_hours=floats,
+    helpful_article_ids=st.lists(texts, max_size=4),
+    correction=st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(outcome=outcomes, use_known=st.booleans(), count=st.integers(min_value=0, max_value=3))
+def test_random_outcomes_never_fail_internally(outcome_calls, known_prediction_id, outcome, use_known, count) -> None:
+    if use_known:
+        outcome.prediction_id = known_prediction_id
+    single = os_.RecordOutcomeRequest(outcome=outcome)
+    assert _code(outcome_calls["RecordOutcome"], single.SerializeToString()) in OUTCOME_ACCEPTABLE
+    batch = os_.BatchRecordOutcomesRequest(outcomes=[outcome] * count)
+    assert _code(outcome_calls["BatchRecordOutcomes"], batch.SerializeToString()) in OUTCOME_ACCEPTABLE
+    lookup = os_.GetPredictionRecordRequest(prediction_id=outcome.prediction_id)
+    assert _code(outcome_calls["GetPredictionRecord"], lookup.SerializeToString()) in OUTCOME_ACCEPTABLE
+
+
+def test_an_oversized_outcome_batch_is_invalid(outcome_calls, known_prediction_id) -> None:
+    batch = os_.BatchRecordOutcomesRequest(
+        outcomes=[oc.Outcome(prediction_id=known_prediction_id, escalated=True)] * 1001
+    )
+    assert _code(outcome_calls["BatchRecordOutcomes"], batch.SerializeToString()) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_mutated_outcome_bytes_never_fail_internally(server: ServerProcess, outcome_calls, known_prediction_id) -> None:
+    rng = random.Random(20261201)
+    seed = os_.RecordOutcomeRequest(
+        request_id="fuzz",
+        outcome=oc.Outcome(
+            prediction_id=known_prediction_id,
+            resolved_queue="payouts",
+            resolution_hours=3.5,
+            helpful_article_ids=["kb-1"],
+            csat_score=4,
+        ),
+    ).SerializeToString()
+    for _ in range(1500):
+        payload = _mutate(seed, rng) if rng.random() < 0.9 else rng.randbytes(rng.randint(0, 120))
+        code = _code(outcome_calls[rng.choice(OUTCOME_METHODS)], payload)
+        assert code in OUTCOME_ACCEPTABLE, f"{code} for payload {payload!r}"
+    assert server.process.poll() is None, "the server died"

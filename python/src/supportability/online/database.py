@@ -21,6 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -126,8 +127,11 @@ def check_schema(engine: Engine, url: str) -> None:
             f"{make_url(url).render_as_string()} has tables but no schema revision: "
             "it is not a Supportability online store"
         )
-    scripts = ScriptDirectory.from_config(_alembic_config(engine))
-    if scripts.get_revision(current) is None:
+    try:
+        known = ScriptDirectory.from_config(_alembic_config(engine)).get_revision(current) is not None
+    except CommandError:  # a revision this code has never heard of
+        known = False
+    if not known:
         raise SchemaError(
             f"the online store's schema is at revision {current}, newer than this code's {head}: "
             "upgrade the supportability package"

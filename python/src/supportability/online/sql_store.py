@@ -185,7 +185,9 @@ class SqlStore:
             "record_time": now,
             "update_time": now,
         }
-        inserted = _rowcount(session.execute(self._insert_ignoring(OutcomeRow).values(**fresh))) == 1
+        # RETURNING says whether this call inserted the row (rowcount is not reliable across drivers).
+        insert = self._insert_ignoring(OutcomeRow).values(**fresh).returning(OutcomeRow.prediction_id)
+        inserted = session.execute(insert).first() is not None
         row = session.execute(
             select(OutcomeRow).where(OutcomeRow.prediction_id == prediction_id).with_for_update()
         ).scalar_one()
@@ -310,8 +312,14 @@ class SqlStore:
         self._reader_engine.dispose()
 
 
-_FLOATS = {"escalation_probability": 4, "csat_risk_probability": 6, "resolution_p50_hours": 7,
-           "resolution_p90_hours": 8, "decision_confidence": 10, "decision_threshold": 11}  # fmt: skip
+_FLOATS = {
+    "escalation_probability": 4,
+    "csat_risk_probability": 6,
+    "resolution_p50_hours": 7,
+    "resolution_p90_hours": 8,
+    "decision_confidence": 10,
+    "decision_threshold": 11,
+}
 
 
 def _flag(value: bool | None) -> float:

@@ -59,9 +59,10 @@ class ServerMetrics:
             registry=self.registry,
         )
         self.store_up = Gauge(
-            "supportability_store_up", "1 while the online store answers, 0 while it is unavailable.",
+            "supportability_store_up",
+            "1 while the online store answers, 0 while it is unavailable.",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.model_version = Gauge(
             "supportability_model_info",
             "1 for the model version serving by default.",

@@ -353,9 +353,14 @@ class SupportabilityServer:
             store_up=lambda up: loop.call_soon_threadsafe(self._on_store_change, up),
         )
         return open_loop(
-            c.store, self.predictor.registry, log_predictions=c.log_predictions, keep_case_text=c.store_case_text,
-            queue_size=c.prediction_log_queue, events=events, retention_days=c.retention_days,
-        )  # fmt: skip
+            c.store,
+            self.predictor.registry,
+            log_predictions=c.log_predictions,
+            keep_case_text=c.store_case_text,
+            queue_size=c.prediction_log_queue,
+            events=events,
+            retention_days=c.retention_days,
+        )
 
     def _on_store_change(self, up: bool) -> None:
         """Runs on the event loop: the OutcomeService's health follows the store; predictions do not."""
