@@ -11,6 +11,7 @@ require "supportability/errors"
 require "supportability/v1/error_reason_pb"
 require "supportability/v1/prediction_service_services_pb"
 require "supportability/v1/model_service_services_pb"
+require "supportability/v1/outcome_service_services_pb"
 
 require "supportability/configuration"
 require "supportability/fork_safety"

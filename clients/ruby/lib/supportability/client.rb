@@ -19,7 +19,8 @@ module Supportability
   class Client
     # "<service>/<Method>" of each stub method,
     # e.g. :predict_case => "supportability.v1.PredictionService/PredictCase".
-    RPC_NAMES = [V1::PredictionService::Service, V1::ModelService::Service].each_with_object({}) do |service, names|
+    RPC_NAMES = [V1::PredictionService::Service, V1::ModelService::Service, V1::OutcomeService::Service]
+                .each_with_object({}) do |service, names|
       service.rpc_descs.each_key do |name|
         names[GRPC::GenericService.underscore(name.to_s).to_sym] = "#{service.service_name}/#{name}"
       end
@@ -87,6 +88,38 @@ module Supportability
     def get_model(request = nil, deadline: nil, metadata: nil, **fields)
       request = Requests.message(V1::GetModelRequest, request, fields)
       unary(:get_model, :model, :get_model, request, nil, deadline: deadline, metadata: metadata)
+    end
+
+    # RecordOutcome: what really happened to a predicted case, e.g.
+    # record_outcome(outcome: { prediction_id: prediction.prediction_id, resolved_queue: "payouts", escalated: false }).
+    # The outcome names its prediction by `prediction_id` or `case_id` (the latest prediction for
+    # the case); fields left out (or nil) are left as they were. Sending the same outcome again
+    # changes nothing and gets the same answer, so a retry (with the same request_id) is safe.
+    # Returns a V1::RecordOutcomeResponse whose recorded_outcome merges every field recorded so far.
+    # A different value for a recorded field raises ConflictError unless the outcome has
+    # `correction: true`; an unknown prediction raises NotFoundError (reason PREDICTION_NOT_FOUND).
+    def record_outcome(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.build(V1::RecordOutcomeRequest, request, fields)
+      unary(:record_outcome, :outcome, :record_outcome, request, request.request_id,
+            deadline: deadline, metadata: metadata)
+    end
+
+    # BatchRecordOutcomes: up to 1,000 outcomes in one transaction, all recorded or (when any is
+    # invalid, unknown or in conflict; the error names it by index, e.g. "outcomes[3]") none.
+    # Returns a V1::BatchRecordOutcomesResponse whose recorded_outcomes are in the order of the outcomes.
+    def batch_record_outcomes(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.build(V1::BatchRecordOutcomesRequest, request, fields)
+      unary(:batch_record_outcomes, :outcome, :batch_record_outcomes, request, request.request_id,
+            deadline: deadline, metadata: metadata)
+    end
+
+    # GetPredictionRecord: a stored prediction joined with its outcome and the outcome's history,
+    # by get_prediction_record(prediction_id: "...") or (the latest for the case) case_id: "...".
+    # Returns a V1::GetPredictionRecordResponse; an unknown prediction raises NotFoundError.
+    def get_prediction_record(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.message(V1::GetPredictionRecordRequest, request, fields)
+      unary(:get_prediction_record, :outcome, :get_prediction_record, request, nil,
+            deadline: deadline, metadata: metadata)
     end
 
     # Closes this process's channel (a later call reopens it). Optional: for tests and shutdown.

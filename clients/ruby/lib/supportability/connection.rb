@@ -5,7 +5,9 @@ module Supportability
   # calls (keyed by Process.pid), because gRPC channels don't survive fork. Thread-safe: the
   # stubs of a channel are shared by every thread of the process.
   class Connection
-    STUB_CLASSES = { prediction: V1::PredictionService::Stub, model: V1::ModelService::Stub }.freeze
+    STUB_CLASSES = {
+      prediction: V1::PredictionService::Stub, model: V1::ModelService::Stub, outcome: V1::OutcomeService::Stub
+    }.freeze
 
     def initialize(config)
       @config = config
@@ -15,7 +17,7 @@ module Supportability
       @stubs = nil
     end
 
-    # :prediction or :model
+    # :prediction, :model or :outcome
     def stub(service)
       stubs = @stubs
       return stubs.fetch(service) if stubs && @pid == Process.pid

@@ -107,8 +107,20 @@ module Supportability
   # The call carried no valid credentials, or they don't allow this call.
   class AuthenticationError < ClientError; end
 
-  # The requested thing (e.g. a model version) does not exist.
+  # The requested thing does not exist: a model version (reason MODEL_VERSION_NOT_FOUND), or the
+  # prediction an outcome names by prediction_id or case_id (reason PREDICTION_NOT_FOUND).
   class NotFoundError < ClientError; end
+
+  # The request contradicts what the service already holds (FAILED_PRECONDITION): an outcome gives
+  # another value for a field already recorded (reason OUTCOME_CONFLICT), and nothing was changed.
+  # `field` names the outcome field, e.g. "resolved_queue"; send the outcome again with
+  # `correction: true` to replace the recorded value. Retrying it unchanged fails the same way.
+  class ConflictError < ClientError
+    # The outcome field in conflict, from the ErrorInfo's metadata; nil when the service named none.
+    def field
+      error_metadata["field"]
+    end
+  end
 
   # The service is unreachable or not ready. The client already retried per the service config.
   class UnavailableError < ServiceError; end
@@ -139,7 +151,7 @@ module Supportability
 
   ERROR_CLASSES = {
     codes::INVALID_ARGUMENT => InvalidRequestError,
-    codes::FAILED_PRECONDITION => InvalidRequestError,
+    codes::FAILED_PRECONDITION => ConflictError,
     codes::OUT_OF_RANGE => InvalidRequestError,
     codes::UNAUTHENTICATED => AuthenticationError,
     codes::PERMISSION_DENIED => AuthenticationError,

@@ -3,10 +3,13 @@
 module Supportability
   # Reports each call three ways, all optional: to the configured `instrumenter` callable, as an
   # ActiveSupport::Notifications event "<event>.supportability" when ActiveSupport is loaded, and
-  # as a log line. The payload:
+  # as a log line.
+  #
+  # Events: predict, batch_predict, stream_predict, list_models, get_model, record_outcome,
+  # batch_record_outcomes, get_prediction_record. The payload:
   #
   #   rpc:         "supportability.v1.PredictionService/PredictCase"
-  #   request_id:  the call's request id (nil for the model service)
+  #   request_id:  the call's request id (nil for the model service and get_prediction_record)
   #   target:      "host:port"
   #   status:      "OK", or the failure's status code name (e.g. "INVALID_ARGUMENT") or class
   #   duration_ms: wall time of the call, retries included

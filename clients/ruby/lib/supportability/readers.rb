@@ -36,10 +36,11 @@ module Supportability
       end
     end
 
-    # Supportability::V1::PredictCaseResponse: the CasePrediction readers (and its decision), on its prediction.
+    # Supportability::V1::PredictCaseResponse: the CasePrediction readers (and its decision and
+    # prediction_id, which an outcome sends back), on its prediction.
     module PredictCaseResponse
       %i[top_queue top_queue_probability auto_route? escalation_probability csat_risk_probability
-         urgency_level decision].each do |reader|
+         urgency_level decision prediction_id].each do |reader|
         define_method(reader) { prediction&.public_send(reader) }
       end
     end

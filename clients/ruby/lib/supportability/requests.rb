@@ -7,8 +7,8 @@ require "google/protobuf/well_known_types"
 module Supportability
   # Turns what callers pass (a request message, or a Hash shaped like one) into a request message
   # with a request id. Hashes may use plain Ruby values where the contract has well-known types:
-  # `create_time` as a Time (or ISO 8601 String) and `extra_features` values as Strings, numbers,
-  # booleans, nil, Arrays or Hashes.
+  # `create_time` and `occur_time` as a Time (or ISO 8601 String) and `extra_features` values as
+  # Strings, numbers, booleans, nil, Arrays or Hashes. A nil value means the field is not given.
   module Requests
     module_function
 
@@ -36,15 +36,21 @@ module Supportability
     # A Hash that doesn't fit the message (unknown field or enum value, wrong type) raises
     # InvalidRequestError, as the service would for a bad value.
     def from_hash(klass, hash, fields)
-      klass.new(**normalize(hash, fields))
+      klass.new(**one_target(klass, normalize(hash, fields)))
     rescue ArgumentError, RangeError, TypeError => e
       raise InvalidRequestError, "#{klass.name.split('::').last} could not be built from the Hash: #{e.message}"
     end
 
+    # The request fields whose messages a Hash may give with plain Ruby values, and what builds each.
+    MESSAGE_FIELDS = { support_case: :support_case, outcome: :outcome }.freeze
+    REPEATED_FIELDS = { support_cases: :support_case, outcomes: :outcome }.freeze
+
     def normalize(given, fields)
       hash = given.to_h.merge(fields).transform_keys(&:to_sym) # to_h: a HashWithIndifferentAccess keeps string keys
-      hash[:support_case] = support_case(hash[:support_case]) if hash.key?(:support_case)
-      hash[:support_cases] = hash[:support_cases].map { |c| support_case(c) } if hash.key?(:support_cases)
+      MESSAGE_FIELDS.each { |name, build| hash[name] = public_send(build, hash[name]) if hash.key?(name) }
+      REPEATED_FIELDS.each do |name, build|
+        hash[name] = hash[name].map { |value| public_send(build, value) } if hash.key?(name)
+      end
       hash
     end
 
@@ -59,6 +65,24 @@ module Supportability
         end
       end
       V1::SupportCase.new(**hash)
+    end
+
+    def outcome(value)
+      return value unless value.is_a?(Hash)
+
+      hash = value.to_h.transform_keys(&:to_sym)
+      hash[:occur_time] = timestamp(hash[:occur_time]) if hash[:occur_time]
+      V1::Outcome.new(**one_target(V1::Outcome, hash))
+    end
+
+    # `hash`, checked to set at most one field of each oneof of `klass` (e.g. prediction_id or
+    # case_id): protobuf would silently keep the last one, and the call would name another prediction.
+    def one_target(klass, hash)
+      klass.descriptor.each_oneof do |oneof|
+        given = oneof.map(&:name).reject { |name| hash[name.to_sym].nil? }
+        raise ArgumentError, "give only one of #{given.join(', ')} (oneof #{oneof.name})" if given.size > 1
+      end
+      hash
     end
 
     def timestamp(value)

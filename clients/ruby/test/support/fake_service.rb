@@ -43,6 +43,7 @@ class FakeService
     @target = "127.0.0.1:#{port}"
     @server.handle(Prediction.new(self))
     @server.handle(Models.new(self))
+    @server.handle(Outcomes.new(self))
     @thread = Thread.new { @server.run }
     @server.wait_till_running(10) or raise "the fake gRPC server did not start"
   end
@@ -79,18 +80,29 @@ class FakeService
 
   def self.prediction(case_id, queue: "payouts")
     Supportability::V1::CasePrediction.new(
-      case_id: case_id, model_version: "fake-1",
+      case_id: case_id, model_version: "fake-1", prediction_id: "pred-#{case_id}",
       routing: { top_queues: [{ queue: queue, probability: 0.9 }, { queue: "disputes", probability: 0.07 }] },
       escalation: { probability: 0.2 },
       decision: { action: :DECISION_ACTION_AUTO_ROUTE, queue: queue, confidence: 0.9, threshold: 0.8 }
     )
   end
 
-  # A GRPC::BadStatus like the Python server's: a google.rpc.Status with an ErrorInfo and the
-  # given extra details, in the grpc-status-details-bin trailer.
-  def self.rich_error(code, reason, message, request_id: "rid-from-server", extra: [])
+  # The outcome as the store would hold it after recording `outcome` alone: its target resolved to a
+  # prediction_id ("pred-<case_id>" for a case id, as FakeService.prediction names them).
+  def self.recorded(outcome)
+    prediction_id = outcome.target == :case_id ? "pred-#{outcome.case_id}" : outcome.prediction_id
+    stored = outcome.dup
+    stored.prediction_id = prediction_id
+    stored.correction = false
+    Supportability::V1::RecordedOutcome.new(prediction_id: prediction_id, case_id: outcome.case_id,
+                                            model_version: "fake-1", outcome: stored)
+  end
+
+  # A GRPC::BadStatus like the Python server's: a google.rpc.Status with an ErrorInfo (its metadata
+  # the request id and `metadata`) and the given extra details, in the grpc-status-details-bin trailer.
+  def self.rich_error(code, reason, message, request_id: "rid-from-server", metadata: {}, extra: [])
     info = Google::Rpc::ErrorInfo.new(reason: reason, domain: "supportability.dev",
-                                      metadata: { "request_id" => request_id })
+                                      metadata: { "request_id" => request_id }.merge(metadata))
     status = Google::Rpc::Status.new(code: code, message: message,
                                      details: [info, *extra].map { |d| Google::Protobuf::Any.pack(d) })
     GRPC::BadStatus.new_status_exception(code, message,
@@ -147,6 +159,34 @@ class FakeService
     def get_model(request, call)
       @fake.answer(:get_model, request, call, Supportability::V1::GetModelResponse.new(
         model: { name: "fake", version: request.version, state: :MODEL_STATE_AVAILABLE }
+      ))
+    end
+  end
+
+  class Outcomes < Supportability::V1::OutcomeService::Service
+    def initialize(fake)
+      super()
+      @fake = fake
+    end
+
+    def record_outcome(request, call)
+      @fake.answer(:record_outcome, request, call, Supportability::V1::RecordOutcomeResponse.new(
+        recorded_outcome: FakeService.recorded(request.outcome), request_id: request.request_id
+      ))
+    end
+
+    def batch_record_outcomes(request, call)
+      @fake.answer(:batch_record_outcomes, request, call, Supportability::V1::BatchRecordOutcomesResponse.new(
+        recorded_outcomes: request.outcomes.map { |o| FakeService.recorded(o) }, request_id: request.request_id
+      ))
+    end
+
+    def get_prediction_record(request, call)
+      case_id = request.target == :case_id ? request.case_id : "case-payout"
+      prediction = FakeService.prediction(case_id)
+      prediction.prediction_id = request.prediction_id unless request.target == :case_id
+      @fake.answer(:get_prediction_record, request, call, Supportability::V1::GetPredictionRecordResponse.new(
+        prediction_record: { prediction: prediction, predict_time: Google::Protobuf::Timestamp.new(seconds: 1) }
       ))
     end
   end

@@ -5,7 +5,8 @@ require "tmpdir"
 require_relative "repo"
 
 # The real service, `python -m supportability serve`, on a free loopback port, serving the promoted
-# model of $SUPPORTABILITY_REGISTRY (default <repo>/var/registry, which `make test` fills).
+# model of $SUPPORTABILITY_REGISTRY (default <repo>/var/registry, which `make test` fills), with an
+# online store (prediction log and outcomes) of its own: a SQLite file in its temporary directory.
 # Starting it raises when it can't serve within START_TIMEOUT: the integration tests then fail,
 # they never skip.
 class PythonServer
@@ -35,7 +36,8 @@ class PythonServer
     @log = File.join(@dir, "server.log")
     python = (Repo.root / ".venv/bin/python").to_s
     @pid = Process.spawn(python, "-m", "supportability", "serve", "--address", "127.0.0.1:0",
-                         "--registry", PythonServer.registry, "--ready-file", ready, *args,
+                         "--registry", PythonServer.registry, "--ready-file", ready,
+                         "--store", "sqlite:///#{File.join(@dir, 'online.db')}", *args,
                          chdir: Repo.root.to_s, out: @log, err: %i[child out])
     @target = wait_until_ready(ready)
   end

@@ -74,6 +74,91 @@ class ErrorsTest < Minitest::Test
     assert error.caller_fault?
   end
 
+  def test_an_unknown_prediction_is_not_found_with_its_reason
+    FAKE.script(:record_outcome,
+                ->(_) { raise FakeService.rich_error(Codes::NOT_FOUND, "PREDICTION_NOT_FOUND", "no prediction p0") })
+    error = assert_raises(Supportability::NotFoundError) do
+      @client.record_outcome(outcome: { prediction_id: "p0", escalated: true })
+    end
+    assert_equal %w[NOT_FOUND PREDICTION_NOT_FOUND], [error.code_name, error.reason]
+    assert error.caller_fault?
+    FAKE.script(:get_prediction_record,
+                ->(_) { raise FakeService.rich_error(Codes::NOT_FOUND, "PREDICTION_NOT_FOUND", "no case c0") })
+    error = assert_raises(Supportability::NotFoundError) { @client.get_prediction_record(case_id: "c0") }
+    assert_equal "PREDICTION_NOT_FOUND", error.reason
+  end
+
+  def test_a_conflicting_outcome_is_a_conflict_error_naming_the_field
+    conflict = FakeService.rich_error(Codes::FAILED_PRECONDITION, "OUTCOME_CONFLICT",
+                                      "resolved_queue of prediction p1 is already recorded as 'payouts'",
+                                      request_id: "rid-c", metadata: { "field" => "resolved_queue",
+                                                                       "prediction_id" => "p1" })
+    FAKE.script(:record_outcome, ->(_) { raise conflict })
+    error = assert_raises(Supportability::ConflictError) do
+      @client.record_outcome(outcome: { prediction_id: "p1", resolved_queue: "disputes" })
+    end
+    assert_kind_of Supportability::ClientError, error
+    assert error.caller_fault?
+    refute error.service_fault?
+    assert_equal %w[FAILED_PRECONDITION OUTCOME_CONFLICT resolved_queue rid-c],
+                 [error.code_name, error.reason, error.field, error.request_id]
+    assert_equal "p1", error.error_metadata["prediction_id"]
+    assert_includes error.message, "already recorded"
+    assert_equal 1, FAKE.calls_of(:record_outcome).size
+  end
+
+  def test_a_conflict_without_details_is_still_a_conflict_error
+    FAKE.script(:batch_record_outcomes, ->(_) { raise GRPC::FailedPrecondition, "conflict" })
+    error = assert_raises(Supportability::ConflictError) do
+      @client.batch_record_outcomes(outcomes: [{ prediction_id: "p1", escalated: false }])
+    end
+    assert_nil error.field
+    assert_nil error.reason
+  end
+
+  def test_an_invalid_outcome_in_a_batch_names_its_fields
+    bad_request = Google::Rpc::BadRequest.new(field_violations: [
+      { field: "outcomes[1].csat_score", description: "must be between 1 and 5" },
+      { field: "outcomes[2].resolution_hours", description: "must be finite and not negative" }
+    ])
+    FAKE.script(:batch_record_outcomes, lambda { |_|
+      raise FakeService.rich_error(Codes::INVALID_ARGUMENT, "INVALID_OUTCOME", "an outcome is invalid",
+                                   extra: [bad_request])
+    })
+    error = assert_raises(Supportability::InvalidRequestError) do
+      @client.batch_record_outcomes(outcomes: [{ prediction_id: "p1" }, { prediction_id: "p2", csat_score: 9 },
+                                               { prediction_id: "p3", resolution_hours: -1.0 }])
+    end
+    assert_equal "INVALID_OUTCOME", error.reason
+    assert_equal %w[outcomes[1].csat_score outcomes[2].resolution_hours], error.field_violations.map(&:field)
+    assert error.caller_fault?
+  end
+
+  def test_an_unavailable_store_is_a_service_error
+    FAKE.script(:record_outcome,
+                ->(_) { raise FakeService.rich_error(Codes::UNAVAILABLE, "STORE_UNAVAILABLE", "database is locked") })
+    error = assert_raises(Supportability::UnavailableError) do
+      @client.record_outcome(outcome: { prediction_id: "p1", escalated: true })
+    end
+    assert_equal "STORE_UNAVAILABLE", error.reason
+    assert error.service_fault?
+    refute error.caller_fault?
+  end
+
+  def test_a_store_still_unavailable_after_the_retries_raises
+    client = Supportability::Client.new(target: FAKE.target)
+    unavailable = ->(_) { raise FakeService.rich_error(Codes::UNAVAILABLE, "STORE_UNAVAILABLE", "locked") }
+    FAKE.script(:record_outcome, *[unavailable] * 4)
+    error = assert_raises(Supportability::UnavailableError) do
+      client.record_outcome(outcome: { prediction_id: "p1", escalated: true })
+    end
+    assert_equal "STORE_UNAVAILABLE", error.reason
+    assert_equal 4, FAKE.calls_of(:record_outcome).size, "the service config's 4 attempts"
+    assert_equal 1, FAKE.calls_of(:record_outcome).map { |c| c.request.request_id }.uniq.size
+  ensure
+    client&.close
+  end
+
   def test_a_status_without_details_is_still_typed_by_its_code
     error = failing(GRPC::PermissionDenied.new("nope"))
     assert_instance_of Supportability::AuthenticationError, error

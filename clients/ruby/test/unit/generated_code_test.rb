@@ -10,7 +10,7 @@ class GeneratedCodeTest < Minitest::Test
 
   def test_every_message_file_is_a_serialized_descriptor
     messages = GENERATED.grep_v(/_services_pb\.rb\z/)
-    assert_equal 5, messages.size
+    assert_equal 7, messages.size
     messages.each do |path|
       source = File.read(path)
       assert_includes source, "add_serialized_file", path
@@ -21,10 +21,12 @@ class GeneratedCodeTest < Minitest::Test
   def test_it_loads_under_the_installed_google_protobuf
     assert_operator Gem.loaded_specs.fetch("google-protobuf").version, :>=, Gem::Version.new("3.21.12")
     pool = Google::Protobuf::DescriptorPool.generated_pool
-    %w[SupportCase CasePrediction PredictCaseRequest StreamPredictCasesResponse Model].each do |name|
+    %w[SupportCase CasePrediction PredictCaseRequest StreamPredictCasesResponse Model Outcome
+       RecordOutcomeRequest PredictionRecord].each do |name|
       assert pool.lookup("supportability.v1.#{name}"), name
     end
     assert_equal :ERROR_REASON_OVERLOADED, Supportability::V1::ErrorReason.lookup(5)
+    assert_equal :ERROR_REASON_OUTCOME_CONFLICT, Supportability::V1::ErrorReason.lookup(10)
   end
 
   def test_messages_round_trip_through_binary_and_json
@@ -44,6 +46,8 @@ class GeneratedCodeTest < Minitest::Test
     rpcs = Supportability::V1::PredictionService::Service.rpc_descs.keys
     assert_equal %i[PredictCase BatchPredictCases StreamPredictCases], rpcs
     assert_equal %i[ListModels GetModel], Supportability::V1::ModelService::Service.rpc_descs.keys
+    assert_equal %i[RecordOutcome BatchRecordOutcomes GetPredictionRecord],
+                 Supportability::V1::OutcomeService::Service.rpc_descs.keys
   end
 
   # The gem ships a copy of the contract's service config beside the generated code; it must not

@@ -3,4 +3,5 @@
 Rails.application.routes.draw do
   post "/triage", to: "triage#create"
   post "/triage/later", to: "triage#enqueue"
+  post "/triage/:case_id/close", to: "triage#close"
 end

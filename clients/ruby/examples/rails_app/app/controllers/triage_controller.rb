@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
-# Routes a support case with the Supportability service, now (create) or in a job (enqueue).
+# Routes a support case with the Supportability service, now (create) or in a job (enqueue), and
+# reports what really happened to it when an agent closes it (close).
 class TriageController < ApplicationController
   # The caller's fault: our request was invalid. Tell the client which fields.
   rescue_from Supportability::InvalidRequestError do |error|
@@ -41,6 +42,7 @@ class TriageController < ApplicationController
       auto_route: response.auto_route?,
       escalation_probability: prediction.escalation_probability,
       model_version: prediction.model_version,
+      prediction_id: response.prediction_id, # keep it with the case: the outcome sends it back
       request_id: response.request_id
     }
   end
@@ -51,7 +53,26 @@ class TriageController < ApplicationController
     render status: :accepted, json: { job_id: job.job_id }
   end
 
+  # POST /triage/:case_id/close {"outcome": {"prediction_id": "...", "resolved_queue": "payouts", ...}}:
+  # the agent closed the case; RecordOutcomeJob records what happened. Without a prediction_id the
+  # outcome goes to the latest prediction made for the case.
+  def close
+    job = RecordOutcomeJob.perform_later(outcome_params)
+    render status: :accepted, json: { job_id: job.job_id }
+  end
+
   private
+
+  def outcome_params
+    outcome = params.fetch(:outcome, {}).permit(
+      :prediction_id, :resolved_queue, :escalated, :final_urgency, :csat_rating, :csat_score, :resolution_hours,
+      :decision_overridden, :occur_time, :correction, helpful_article_ids: []
+    ).to_h
+    prediction_id = outcome.delete(:prediction_id).presence
+    target = prediction_id ? { prediction_id: prediction_id } : { case_id: params[:case_id] }
+    # occur_time: when the agent closed it, unless the request says otherwise.
+    outcome.merge(target).reverse_merge(occur_time: Time.current.iso8601)
+  end
 
   def case_params
     params.require(:case).permit(

@@ -17,6 +17,7 @@ class TriageCaseJob < ApplicationJob
       "queue" => response.top_queue,
       "auto_route" => response.auto_route?,
       "model_version" => response.prediction.model_version,
+      "prediction_id" => response.prediction_id,
       "request_id" => response.request_id
     })
   end

@@ -27,7 +27,8 @@ Supportability.configure do |config|
   config.logger = Rails.logger
 
   # Called after every call with the event (:predict, :batch_predict, :stream_predict, :list_models,
-  # :get_model) and its payload (status, duration_ms, request_id, ...). The same events are published
-  # as ActiveSupport::Notifications "predict.supportability" etc.
+  # :get_model, :record_outcome, :batch_record_outcomes, :get_prediction_record) and its payload
+  # (status, duration_ms, request_id, ...). The same events are published as
+  # ActiveSupport::Notifications "predict.supportability" etc.
   # config.instrumenter = ->(event, payload) { StatsD.measure("supportability.#{event}", payload[:duration_ms]) }
 end
