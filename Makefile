@@ -99,6 +99,7 @@ test-cross-language: setup model $(JAVA_CLASSPATH) ## the golden vectors through
 
 bench: setup model $(JAVA_CLASSPATH) ## throughput and latency side by side with a bare gRPC server and MLServer
 	$(PY) bench/run.py
+	$(PY) bench/online.py  # the prediction log's cost; durable outcome writes on SQLite and PostgreSQL
 	$(PY) -m supportability.benchmarks.latency --registry $(REGISTRY)
 	$(PY) -m supportability.benchmarks.compare --out .cache/bench/models.json  # linear, teacher, student; BANKING77 skipped where absent
 

@@ -80,15 +80,20 @@ def _varint(value: int) -> bytes:
 
 
 def measure(ghz: Path, target: str, address: str, load: Load, server_cpu: Callable[[], float], *,
-            concurrency: int, seconds: float, warmup_calls: int) -> Measurement:
+            concurrency: int, seconds: float, warmup_calls: int, warmup_load: Load | None = None,
+            max_calls: int | None = None) -> Measurement:
     """A warm-up run (discarded: connection set-up, lazy imports, caches), then a measured run.
 
     The measured run is a fixed number of calls, sized from the warm-up's rate to last about
     `seconds`: a --duration run cancels the calls in flight when time is up, and ghz counts
-    those as errors.
+    those as errors. Writes that must not repeat warm up on requests of their own
+    (`warmup_load`) and are capped at the distinct requests they have (`max_calls`).
     """
-    warmup = _run(ghz, address, load, concurrency, ["--total", str(max(warmup_calls, concurrency))], timeout=120)
+    warmup = _run(ghz, address, warmup_load or load, concurrency,
+                  ["--total", str(max(warmup_calls, concurrency))], timeout=120)
     calls = max(10 * concurrency, math.ceil(warmup["rps"] * seconds))
+    if max_calls is not None:
+        calls = min(calls, max_calls)
     server_cpu_before, ghz_cpu_before = server_cpu(), _children_cpu_seconds()
     report = _run(ghz, address, load, concurrency, ["--total", str(calls)], timeout=6 * seconds + 60)
     server_cpu_seconds, ghz_cpu_seconds = server_cpu() - server_cpu_before, _children_cpu_seconds() - ghz_cpu_before

@@ -64,15 +64,26 @@ def batch_load(requests: list[prediction_service_pb2.PredictCaseRequest], workdi
 
 
 @contextlib.contextmanager
-def service(registry: Path, workdir: Path) -> Iterator[Server]:
-    """`python -m supportability serve` on a free loopback port, serving the promoted model."""
-    ready = workdir / "service.ready"
+def service(registry: Path, workdir: Path, *options: str, name: str = "service",
+            store: str | None = None) -> Iterator[Server]:
+    """`python -m supportability serve` on a free loopback port, serving the promoted model.
+
+    Its online store is a fresh SQLite file in `workdir` unless `store` names one, so the bench's
+    traffic never lands in the user's var/online.db.
+    """
+    ready = workdir / f"{name}.ready"
     ready.unlink(missing_ok=True)
+    if store is None:
+        database = workdir / f"{name}-online.db"
+        for leftover in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        store = f"sqlite:///{database}"
     command = [sys.executable, "-m", "supportability", "serve", "--address", "127.0.0.1:0",
-               "--ready-file", str(ready), "--registry", str(registry), "--reload-interval-seconds", "0"]
+               "--ready-file", str(ready), "--registry", str(registry), "--reload-interval-seconds", "0",
+               "--store", store, *options]
     # Measure the defaults, not whatever SUPPORTABILITY_* settings the caller's shell carries.
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTABILITY_")}
-    with running("service", command, ready_file_probe(ready), workdir / "logs" / "service.log", env=env) as server:
+    with running(name, command, ready_file_probe(ready), workdir / "logs" / f"{name}.log", env=env) as server:
         yield server
 
 

@@ -154,11 +154,15 @@ class PostgresServer:
         self._dir.cleanup()
 
 
+PREDICTION_ID_FIELD = "predictionId"  # as proto3 JSON names it
+
+
 def assert_close(expected: Any, actual: Any, *, abs_tol: float = 1e-9, where: str = "") -> None:
     """Assert two messages (or their proto3-JSON dicts) are equal, numbers to within `abs_tol`.
 
     Floating-point results may differ in the last bits between processes, languages and batch
-    sizes (summation order); everything else must match exactly.
+    sizes (summation order); everything else must match exactly, but `predictionId`: the service
+    mints a new one for every prediction, so two predictions of one case never share it.
     """
     if isinstance(expected, Message):
         expected = json_format.MessageToDict(expected)
@@ -167,6 +171,7 @@ def assert_close(expected: Any, actual: Any, *, abs_tol: float = 1e-9, where: st
     if isinstance(expected, float) or isinstance(actual, float):
         assert math.isclose(expected, actual, rel_tol=0, abs_tol=abs_tol), f"{where}: {expected} != {actual}"
     elif isinstance(expected, dict) and isinstance(actual, dict):
+        expected, actual = ({k: v for k, v in d.items() if k != PREDICTION_ID_FIELD} for d in (expected, actual))
         assert expected.keys() == actual.keys(), f"{where}: fields {sorted(expected)} != {sorted(actual)}"
         for key in expected:
             assert_close(expected[key], actual[key], abs_tol=abs_tol, where=f"{where}.{key}")

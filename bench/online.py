@@ -1,0 +1,189 @@
+"""`make bench`, the online half: what the prediction log costs PredictCase, and durable outcome
+writes on SQLite and on PostgreSQL, all in one run on loopback.
+
+- PredictCase with the prediction log on and off: two servers up side by side, measured in
+  alternation at concurrency 1 and 8, so the ratio is of figures taken minutes apart at most.
+- RecordOutcome at concurrency 8 (ghz), each call a new outcome for a distinct logged
+  prediction, so every call is a real durable write; the warm-up writes outcomes of its own.
+- BatchRecordOutcomes of 1,000 distinct outcomes from 4 client threads: outcomes/s and p99.
+- The same two on a throwaway PostgreSQL 15 (synchronous_commit on, fsync on).
+
+    .venv/bin/python bench/online.py [--seconds 10] [--registry var/registry]
+
+Prints a table and writes it as JSON to .cache/bench/online.json; exits 1 if a figure is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import ghz
+import targets
+import tools
+from protoset import file_descriptor_set
+from supportability.client import Client
+from supportability.testing import PostgresServer
+from supportability.v1 import outcome_pb2, outcome_service_pb2, prediction_service_pb2, support_case_pb2
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = Path(os.environ.get("SUPPORTABILITY_ROOT") or BENCH_DIR.parent)
+CACHE = REPO / ".cache"
+WORKDIR = CACHE / "bench" / "online"
+VECTORS = REPO / "tests" / "vectors" / "cases.json"
+RECORD_OUTCOME = "supportability.v1.OutcomeService.RecordOutcome"
+WARMUP_OUTCOMES = 500
+BATCH_SIZE = 1_000
+BATCH_THREADS = 4
+BATCH_CALLS_PER_THREAD = 8
+
+
+def _predictions(address: str, prefix: str, count: int) -> None:
+    """Log `count` predictions with case ids prefix-0 ... (batches of 1,000), and wait until logged."""
+    case = support_case_pb2.SupportCase(subject="Payout missing", body="Our payout did not arrive.",
+                                        channel=support_case_pb2.CHANNEL_EMAIL)
+    with Client(address, timeout=60) as client:
+        for start in range(0, count, BATCH_SIZE):
+            batch = []
+            for i in range(start, min(start + BATCH_SIZE, count)):
+                c = support_case_pb2.SupportCase()
+                c.CopyFrom(case)
+                c.case_id = f"{prefix}-{i}"
+                batch.append(c)
+            client.batch_predict_cases(batch)
+        # The log is written off the request path: wait until the last one is there.
+        last = f"{prefix}-{count - 1}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.get_prediction_record(case_id=last)
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def _outcome(case_id: str, i: int) -> outcome_pb2.Outcome:
+    return outcome_pb2.Outcome(case_id=case_id, resolved_queue="payouts", escalated=i % 3 == 0,
+                               resolution_hours=1.5 + i % 40, csat_score=1 + i % 5)
+
+
+def _outcome_loads(prefix: str, count: int) -> tuple[ghz.Load, ghz.Load]:
+    """(warm-up, measured) RecordOutcome requests over distinct cases."""
+    protoset = WORKDIR / "outcomes.protoset"
+    protoset.write_bytes(file_descriptor_set(outcome_service_pb2.DESCRIPTOR).SerializeToString())
+
+    def requests(first: int, last: int, name: str) -> Path:
+        return ghz.write_requests((outcome_service_pb2.RecordOutcomeRequest(outcome=_outcome(f"{prefix}-{i}", i))
+                                   for i in range(first, last)), WORKDIR / name)
+
+    return (ghz.Load(RECORD_OUTCOME, protoset, requests(0, WARMUP_OUTCOMES, f"{prefix}-warmup.bin")),
+            ghz.Load(RECORD_OUTCOME, protoset, requests(WARMUP_OUTCOMES, count, f"{prefix}-measured.bin")))
+
+
+def _batches(address: str, prefix: str, first: int) -> dict[str, float]:
+    """BatchRecordOutcomes from BATCH_THREADS threads; outcomes/s over the whole run, and latencies."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def send(thread: int) -> None:
+        with Client(address, timeout=60) as client:
+            for call in range(BATCH_CALLS_PER_THREAD):
+                base = first + (thread * BATCH_CALLS_PER_THREAD + call) * BATCH_SIZE
+                outcomes = [_outcome(f"{prefix}-{i}", i) for i in range(base, base + BATCH_SIZE)]
+                started = time.perf_counter()
+                client.batch_record_outcomes(outcomes)
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=send, args=(t,)) for t in range(BATCH_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"outcomes_per_second": len(latencies) * BATCH_SIZE / elapsed,
+            "p50_ms": 1e3 * statistics.median(ordered), "p99_ms": 1e3 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]}
+
+
+def _figures(m: ghz.Measurement) -> dict[str, float | None]:
+    return {"calls_per_second": m.calls_per_second, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms,
+            "errors": sum(m.errors.values()), "server_cpu_ms_per_call": m.server_cpu_ms_per_call}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--registry", type=Path, default=REPO / "var" / "registry")
+    args = parser.parse_args()
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    ghz_binary = tools.ensure_ghz(CACHE)
+    predict = targets.predict_load(targets.golden_requests(VECTORS), WORKDIR)
+    results: dict[str, dict] = {"prediction_log": {}, "outcomes": {}}
+    failures: list[str] = []
+
+    with contextlib.ExitStack() as stack:
+        on = stack.enter_context(targets.service(args.registry, WORKDIR, name="log-on"))
+        off = stack.enter_context(targets.service(args.registry, WORKDIR, "--no-log-predictions", name="log-off"))
+        for concurrency in (1, 8):
+            for name, server in (("log_off", off), ("log_on", on), ("log_off_again", off), ("log_on_again", on)):
+                print(f"bench: PredictCase {name} at concurrency {concurrency}", file=sys.stderr)
+                m = ghz.measure(ghz_binary, name, server.address, predict, server.cpu_seconds,
+                                concurrency=concurrency, seconds=args.seconds / 2, warmup_calls=200)
+                results["prediction_log"].setdefault(f"c{concurrency}", {})[name] = _figures(m)
+
+        pg = stack.enter_context(PostgresServer())
+        stores = {"sqlite": None, "postgresql": pg.create_database("bench")}
+        for backend, store in stores.items():
+            server = stack.enter_context(targets.service(args.registry, WORKDIR, name=f"outcomes-{backend}", store=store))
+            needed = WARMUP_OUTCOMES + 40_000
+            batch_first = needed
+            total = needed + BATCH_THREADS * BATCH_CALLS_PER_THREAD * BATCH_SIZE
+            print(f"bench: logging {total} predictions on {backend}", file=sys.stderr)
+            _predictions(server.address, backend, total)
+            warmup, measured = _outcome_loads(backend, needed)
+            print(f"bench: RecordOutcome on {backend} at concurrency 8", file=sys.stderr)
+            m = ghz.measure(ghz_binary, f"record-{backend}", server.address, measured, server.cpu_seconds,
+                            concurrency=8, seconds=args.seconds, warmup_calls=WARMUP_OUTCOMES, warmup_load=warmup,
+                            max_calls=needed - WARMUP_OUTCOMES)
+            results["outcomes"][backend] = {"record_outcome_c8": _figures(m)}
+            if m.errors:
+                failures.append(f"RecordOutcome on {backend}: {m.errors}")
+            print(f"bench: BatchRecordOutcomes x{BATCH_SIZE} on {backend}", file=sys.stderr)
+            results["outcomes"][backend]["batch_record_outcomes"] = _batches(server.address, backend, batch_first)
+
+    print(render(results))
+    (WORKDIR.parent / "online.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {WORKDIR.parent / 'online.json'}")
+    return 1 if failures else 0
+
+
+def render(results: dict) -> str:
+    lines = ["", "online: the prediction log's cost (PredictCase calls/s, log on / off, measured in alternation)"]
+    for level, runs in results["prediction_log"].items():
+        on = (runs["log_on"]["calls_per_second"] + runs["log_on_again"]["calls_per_second"]) / 2
+        off = (runs["log_off"]["calls_per_second"] + runs["log_off_again"]["calls_per_second"]) / 2
+        lines.append(f"  {level}: on {on:8.0f}/s   off {off:8.0f}/s   on/off {on / off:5.3f}   "
+                     f"(target >= 0.95; p99 on {runs['log_on']['p99_ms']:.2f} ms, off {runs['log_off']['p99_ms']:.2f} ms)")
+    lines.append("online: durable outcome writes")
+    for backend, figures in results["outcomes"].items():
+        r, b = figures["record_outcome_c8"], figures["batch_record_outcomes"]
+        lines.append(f"  {backend:10} RecordOutcome c=8 {r['calls_per_second']:8.0f} calls/s  p50 {r['p50_ms']:.2f} ms  "
+                     f"p99 {r['p99_ms']:.2f} ms   BatchRecordOutcomes x{BATCH_SIZE} {b['outcomes_per_second']:8.0f} "
+                     f"outcomes/s  p99 {b['p99_ms']:.0f} ms")
+    lines.append("  targets (SQLite): RecordOutcome >= 1,500 calls/s at c=8; BatchRecordOutcomes >= 20,000 outcomes/s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
