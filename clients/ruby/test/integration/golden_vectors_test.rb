@@ -16,8 +16,13 @@ class GoldenVectorsTest < Minitest::Test
   # Names one prediction: a new UUIDv7 on every call, so never equal between two calls.
   PER_CALL = %w[predictionId].freeze
 
+  # The major version of the golden-vector spec these tests check.
+  SPEC_MAJOR = "1"
+
   def test_the_runner_writes_one_prediction_per_vector
-    vectors = JSON.parse(VECTORS.read).fetch("vectors")
+    document = JSON.parse(VECTORS.read)
+    assert document.fetch("specVersion").start_with?("#{SPEC_MAJOR}."), document["specVersion"]
+    vectors = document.fetch("vectors")
     Dir.mktmpdir do |dir|
       out_path = File.join(dir, "ruby.jsonl")
       out, status = Open3.capture2e(RbConfig.ruby, RUNNER, SharedServer.target, VECTORS.to_s, out_path)

@@ -28,6 +28,9 @@ import java.nio.file.Paths;
  * package -DskipTests} compiles it and writes the class path file.
  */
 public final class GoldenVectors {
+  /** The major version of the golden-vector spec (tests/vectors/cases.json) this runner checks. */
+  static final String SPEC_MAJOR = "1";
+
   private GoldenVectors() {}
 
   /**
@@ -56,6 +59,11 @@ public final class GoldenVectors {
    */
   public static int run(String target, Path vectors, Path out) throws IOException {
     JsonObject file = JsonParser.parseString(Files.readString(vectors)).getAsJsonObject();
+    String specVersion = file.get("specVersion").getAsString();
+    if (!specVersion.startsWith(SPEC_MAJOR + ".")) {
+      throw new IOException(
+          vectors + ": spec version " + specVersion + ", this runner checks " + SPEC_MAJOR + ".x");
+    }
     JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
     int count = 0;
     try (SupportabilityClient client = SupportabilityClient.builder().target(target).build();
