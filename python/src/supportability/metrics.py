@@ -20,7 +20,9 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     return float(gap.sum() / max(len(confidence), 1)) if total.sum() else 0.0
 
 
-def reliability_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS):
+def reliability_bins(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean confidence, accuracy, count) per non-empty bin, for reliability diagrams."""
     which = np.minimum((np.asarray(confidence) * bins).astype(int), bins - 1)
     count = np.bincount(which, minlength=bins)
@@ -119,3 +121,43 @@ def ranking_metrics(ranked: list[list[str]], relevant: list[tuple[str, ...]], k:
     if not recalls:
         return float("nan"), float("nan")
     return float(np.mean(recalls)), float(np.mean(reciprocal))
+
+
+Z95 = 1.959963984540054  # the two-sided 95% quantile of the standard normal
+
+
+def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion: it keeps its coverage near 0 and 1 and
+    on small samples, where the normal (Wald) interval collapses. (nan, nan) for n = 0."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def expected_accuracy(confidence: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
+    """Label-free estimate of accuracy from calibrated confidences (confidence-based performance
+    estimation): (estimate, low, high). When the confidences are calibrated, case i is right with
+    probability p_i, so the number right is Poisson-binomial: mean sum(p), variance sum(p(1 - p)).
+    The interval is that of the realised accuracy on these cases, not of calibration error."""
+    p = np.asarray(confidence, dtype=float)
+    if len(p) == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(p.mean())
+    half = z * float(np.sqrt(np.sum(p * (1 - p)))) / len(p)
+    return mean, max(0.0, mean - half), min(1.0, mean + half)
+
+
+PSI_FLOOR = 1e-4  # proportions are floored here, so an empty bin adds a large but finite term
+
+
+def population_stability_index(expected: np.ndarray, actual: np.ndarray) -> float:
+    """PSI = sum((a - e) * ln(a / e)) over bins of the two distributions (each sums to 1).
+
+    The usual reading: below 0.1 stable, 0.1-0.25 a moderate shift, above 0.25 a major one.
+    """
+    e = np.maximum(np.asarray(expected, dtype=float), PSI_FLOOR)
+    a = np.maximum(np.asarray(actual, dtype=float), PSI_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from supportability.data import vocabulary
+from supportability.data import generator, vocabulary
 from supportability.data.generator import GeneratorConfig, generate, help_centre
 from supportability.domain import CHANNELS, URGENCY_LEVELS
 
@@ -90,3 +92,69 @@ def test_drift_moves_the_queue_mix_over_time():
         )
         < 0.04
     )
+
+
+def _truth_digest(data) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(data.truth):
+        values = data.truth[name]
+        digest.update(name.encode())
+        digest.update("|".join(map(str, values)).encode() if values.dtype == object else values.tobytes())
+    return digest.hexdigest()
+
+
+# Computed with the generator as it was before the concept drift (REROUTE, offset_days) was added: the
+# window's cases, labels, truth and source string must stay exactly what they were, so the default
+# training data, the default model and every figure built on them are unchanged.
+WINDOW_DIGESTS = {
+    GeneratorConfig(): (
+        "cbfd641fe29aba56fc388cff32e9c9d71bdf3aebad1af1968db93c97d57ee114",
+        "719233fd12a588c4a42fbd1ac778e5b3ea575283e6c6ed9b41b28a83c0474627",
+        "synthetic:n_cases=30000,seed=7,imbalance=0.8,label_noise=0.03,ambiguity=0.12,multi_topic=0.1,"
+        "vague=0.05,typo_rate=0.02,drift=1.0,start=2024-01-01,days=730",
+    ),
+    GeneratorConfig(n_cases=2_000, seed=5, drift=4.0): (
+        "14891ad0b4581a0a886c96c472122ef9729378daddee9da7fa24177940d4f6d1",
+        "8171d254cc8290d08e712e9fa236850d664ae86cee068f96850fff5cda42bde0",
+        "synthetic:n_cases=2000,seed=5,imbalance=0.8,label_noise=0.03,ambiguity=0.12,multi_topic=0.1,"
+        "vague=0.05,typo_rate=0.02,drift=4.0,start=2024-01-01,days=730",
+    ),
+}
+
+
+def test_cases_inside_the_window_are_generated_as_before_the_concept_drift():
+    for config, (fingerprint, truth, source) in WINDOW_DIGESTS.items():
+        data = generate(config)
+        assert (data.fingerprint(), _truth_digest(data), data.source) == (fingerprint, truth, source), config
+
+
+def test_after_the_window_the_routing_policy_moves_cases_and_the_truth_follows():
+    late = generate(replace(CONFIG, n_cases=4_000, drift=1.0, offset_days=CONFIG.days + 730))
+    window = generate(replace(CONFIG, n_cases=4_000, drift=1.0))
+    start = datetime.fromisoformat(CONFIG.start).replace(tzinfo=UTC)
+    assert all(c.create_time and c.create_time >= start + timedelta(days=CONFIG.days + 730) for c in late.cases)
+    # The source names the offset, and reads back (as `train evaluate` does) to the same config.
+    fields = dict(item.split("=", 1) for item in late.source.removeprefix("synthetic:").split(","))
+    assert fields["offset_days"] == "1460"
+    defaults = GeneratorConfig()
+    read = GeneratorConfig(**{k: type(getattr(defaults, k))(v) for k, v in fields.items()})
+    assert read == replace(CONFIG, n_cases=4_000, drift=1.0, offset_days=CONFIG.days + 730)
+    # Cases whose text points only at a REROUTE source are now often resolved in its target.
+    queue_of = {a.article_id: a.queue for a in help_centre()}
+    for source, target in generator.REROUTE.items():
+
+        def moved(data, source=source, target=target):
+            points = np.array([{queue_of[a] for a in ids} == {source} for ids in data.labels["article_ids"]])
+            return float(np.mean(data.labels["queue"][points] == target))
+
+        assert moved(late) > moved(window) + 0.1, source
+    # The truth includes the policy change: labels are still drawn from it, and it still routes well.
+    queues = list(late.truth["queues"])
+    y = np.array([queues.index(q) for q in late.labels["queue"]])
+    assert np.abs(np.bincount(y, minlength=len(queues)) / len(y) - late.truth["routing"].mean(axis=0)).max() < 0.02
+    assert (late.truth["routing"].argmax(axis=1) == y).mean() > 0.7
+    # No drift, no policy change: past the window only the date differs.
+    static = generate(replace(CONFIG, n_cases=300, drift=0.0, offset_days=CONFIG.days + 730))
+    static_window = generate(replace(CONFIG, n_cases=300, drift=0.0))
+    assert np.array_equal(static.truth["routing"], static_window.truth["routing"])
+    assert list(static.labels["queue"]) == list(static_window.labels["queue"])

@@ -45,6 +45,17 @@ def _outcome(prediction_id: str, i: int) -> Outcome:
     )
 
 
+def _wait_logged(client: Client, prediction_id: str, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            client.get_prediction_record(prediction_id=prediction_id)
+            return
+        except SupportabilityError:
+            assert time.monotonic() < deadline, "the prediction was never logged"
+            time.sleep(0.05)
+
+
 def _metrics(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         return response.read().decode()
@@ -132,6 +143,7 @@ def test_a_stopped_database_degrades_outcomes_not_predictions(registry_path, pos
     with ServerProcess(registry_path, "--store", url, "--metrics-address", f"127.0.0.1:{metrics_port}") as server:
         client = Client(server.target, retries=False, timeout=10)
         [prediction_id] = _predict(client, 1, "down")
+        _wait_logged(client, prediction_id)  # the log is written off the request path
         assert _health(server.target, OUTCOME_SERVICE) == health_pb2.HealthCheckResponse.SERVING
         postgres.stop()
         try:

@@ -13,7 +13,9 @@ import uvloop
 
 from supportability.cli.data import data
 from supportability.cli.models import models
+from supportability.cli.online import online
 from supportability.cli.options import registry_option
+from supportability.cli.simulate import simulate
 from supportability.cli.train import evaluate, train
 from supportability.serving.config import ENV_PREFIX, ServerConfig
 
@@ -90,5 +92,5 @@ def _ensure_model(registry_path: str) -> None:
         train_default(registry_path, progress=True)
 
 
-for command in (data, models, train, evaluate):
+for command in (data, models, train, evaluate, simulate, online):
     main.add_command(command)

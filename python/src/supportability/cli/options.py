@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import click
@@ -78,3 +79,20 @@ def print_skipped(skipped) -> None:
             click.echo(f"  {error}", err=True)
         if len(skipped) > 20:
             click.echo(f"  ... and {len(skipped) - 20} more", err=True)
+
+
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def since_time(age: str | None) -> datetime | None:
+    """The start of a window given as an age back from now: 90m, 12h, 30d, 2w (None: no start)."""
+    if age is None:
+        return None
+    text = age.strip().lower()
+    try:
+        amount = float(text[:-1])
+        if not amount > 0:
+            raise ValueError(age)
+        return datetime.now(UTC) - timedelta(seconds=amount * _AGE_UNITS[text[-1:]])
+    except (KeyError, ValueError, OverflowError):
+        fail(f"--since expects a positive age such as 30d, 12h, 90m or 2w, got {age!r}")

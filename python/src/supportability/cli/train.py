@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from supportability.cli.options import Steps, fail, load_data, print_skipped, registry_option
+from supportability.cli.options import Steps, fail, load_data, print_skipped, registry_option, since_time
+from supportability.serving.config import ServerConfig
 
 if TYPE_CHECKING:
     from supportability.models.heads import HeadsModel
@@ -80,6 +81,30 @@ if TYPE_CHECKING:
 )
 @click.option("--frozen-encoder", is_flag=True, help="Teacher: train the heads on frozen MiniLM embeddings only.")
 @click.option("--hidden", type=click.IntRange(min=2), default=None, help="Student: hidden units [256].")
+@click.option(
+    "--from-outcomes",
+    is_flag=True,
+    help="Train on the online store's predictions that have outcomes, labelled by the outcomes, and compare "
+    "the new version with the serving one on the held-out (newest) of them. Case text comes from the log "
+    "(serve --store-case-text) or else from --cases-file, joined on case_id.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default=ServerConfig.store,
+    show_default=True,
+    help="With --from-outcomes: the online store (a SQLAlchemy URL, as for serve).",
+)
+@click.option(
+    "--since", default=None, metavar="AGE", help="With --from-outcomes: only predictions of the last AGE (30d, 12h)."
+)
+@click.option(
+    "--cases-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="With --from-outcomes: the cases (.csv/.jsonl/.parquet with a case_id column; --column and --default "
+    "apply), for predictions whose text the log did not keep.",
+)
 def train(
     data_path: str | None,
     columns: tuple[str, ...],
@@ -97,6 +122,10 @@ def train(
     epochs: int | None,
     frozen_encoder: bool,
     hidden: int | None,
+    from_outcomes: bool,
+    store_url: str,
+    since: str | None,
+    cases_file: str | None,
 ) -> None:
     """Train a model on every task the data has labels for, calibrate, evaluate, register (and promote).
 
@@ -106,8 +135,19 @@ def train(
     from supportability.training.pipeline import train_and_register
     from supportability.training.trainer import TrainConfig
 
+    outcomes, serving_version, serving_text = None, None, {}
+    if from_outcomes:
+        if data_path:
+            fail("--from-outcomes and --data are alternatives: give one")
+        outcomes, serving_version, serving_text = _outcome_cases(
+            registry_path, store_url, since, cases_file, columns, defaults, skip_invalid
+        )
     steps = Steps(12 if kind == "linear" else 20, f"train {kind}")
-    if data_path is None:
+    if outcomes is not None:
+        steps(f"{len(outcomes.data)} cases from {outcomes.data.source}")
+        dataset = outcomes.data
+        use_chars = bool(serving_text.get("char_ngrams")) if char_ngrams is None else char_ngrams
+    elif data_path is None:
         from supportability.data.generator import GeneratorConfig, generate
 
         steps(f"generating {n_cases} synthetic cases")
@@ -124,6 +164,8 @@ def train(
         dataset.articles = load_articles(articles_path)
     # Your own texts: TF-IDF; the synthetic data's evidence adds up per mention: counts (see TrainConfig).
     weighting = "counts" if data_path is None else "tfidf"
+    if outcomes is not None:  # by default as the serving version was: the comparison is then of data only
+        weighting = str(serving_text.get("text_weighting", "tfidf"))
     config = TrainConfig(
         seed=seed,
         text_weighting=weighting,
@@ -161,6 +203,97 @@ def train(
     finally:
         steps.close()
     _summary(registry_path, version)
+    if outcomes is not None:
+        _compare(registry_path, version, serving_version, outcomes, seed)
+
+
+def _outcome_cases(
+    registry_path: str,
+    store_url: str,
+    since: str | None,
+    cases_file: str | None,
+    columns: tuple[str, ...],
+    defaults: tuple[str, ...],
+    skip_invalid: bool,
+):
+    """(the outcome cases, the serving version, its text settings) for --from-outcomes."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from supportability.online.sql_store import SqlStore
+    from supportability.online.store import StoreError
+    from supportability.online.training_data import MIN_TRAINING_CASES, outcome_cases
+    from supportability.registry import Registry, RegistryError
+
+    start = since_time(since)
+    try:
+        url = make_url(store_url)
+    except ArgumentError as e:
+        fail(f"--store: {e}")
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        fail(f"no online store at {shown}")  # rather than create an empty one
+    try:
+        store = SqlStore(store_url)
+        try:
+            records = store.labelled_predictions(since=start)
+        finally:
+            store.close()
+    except StoreError as e:
+        fail(f"{shown}: {e}")
+    file_cases = None
+    if cases_file:
+        file_cases, skipped = load_data(cases_file, columns, defaults, skip_invalid)
+        print_skipped(skipped)
+    source = f"outcomes:{shown}"
+    source += f",since={since}" if since else ""
+    try:
+        outcomes = outcome_cases(records, cases_file=file_cases, source=source)
+    except ValueError as e:
+        fail(str(e))
+    for line in outcomes.describe():
+        click.echo(line, err=True)
+    if len(outcomes.data) < MIN_TRAINING_CASES:
+        fail(f"only {len(outcomes.data)} outcome cases in {shown}: at least {MIN_TRAINING_CASES} are needed")
+    registry = Registry(registry_path)
+    serving = registry.promoted_version()
+    try:
+        settings = registry.manifest(serving).get("training_config", {}) if serving else {}
+    except RegistryError:
+        settings = {}
+    return outcomes, serving, settings
+
+
+def _compare(registry_path: str, version: str, serving_version: str | None, outcomes, seed: int) -> None:
+    """Print the new version against the serving one on the held-out outcome cases; keep it in the
+    version's metrics (task "from_outcomes") and in report/from_outcomes.json."""
+    import json
+
+    from supportability.online.training_data import compare
+    from supportability.registry import Registry, RegistryError
+    from supportability.training.trainer import TrainConfig, split
+
+    registry = Registry(registry_path)
+    held_out = split(outcomes.data, TrainConfig(seed=seed)).test  # the split training held out
+    serving = None
+    if serving_version is not None:
+        try:
+            serving = registry.load(serving_version)
+        except RegistryError as e:
+            click.echo(f"serving version {serving_version} does not load ({e}); compared with the log only", err=True)
+    new = registry.load(version)
+    comparison = compare(outcomes, held_out, new, serving)
+    for line in comparison.lines():
+        click.echo(line)
+    lost = [task for task in serving.info.tasks if task not in new.info.tasks] if serving else []
+    if lost:
+        click.echo(f"  the new version lacks tasks the serving one has: {', '.join(lost)}")
+    registry.set_metrics(version, registry.info(version).metrics + comparison.metrics())
+    report = registry.versions_dir / version / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    (report / "from_outcomes.json").write_text(
+        json.dumps({"serving_version": serving_version, **comparison.to_json()}, indent=2)
+    )
 
 
 def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | None:

@@ -5,10 +5,13 @@ The data-generating process, step by step (all coefficients are in the tables be
 1. **Account context.** Language (en/fr/de/es, ~5% left blank), a country matching it, channel, plan,
    integration type, industry, account age, monthly volume and the 30-day counts (disputes, failed
    payouts, declined charges, previous cases) are drawn independently per case; `create_time` is uniform
-   over `days` days from `start`.
+   over `days` days from `start + offset_days`. The *window* is always `start` .. `start + days` (the
+   default model's training period); `offset_days = 0` dates the cases inside it, `offset_days >= days`
+   after it (e.g. live traffic a model trained on the window has never seen).
 2. **Topic prior.** Each queue y gets a context logit
    `L[y] = -imbalance * ln(1 + popularity rank of y) + context effects (TOPIC_EFFECTS) + drift * years * DRIFT[y]`,
-   so class imbalance, the context and the case's date all shift which queue a case is about.
+   so class imbalance, the context and the case's date all shift which queue a case is about (`years`
+   counts from `start`, and keeps growing past the window).
 3. **Text.** A latent topic z ~ softmax(L) picks the help-centre article(s) the message talks about.
    The message holds 1-3 phrases of z's articles; with probability `multi_topic` one phrase of another
    queue; with probability `ambiguity` only a phrase shared by 2-3 queues (AMBIGUOUS); with probability
@@ -18,7 +21,11 @@ The data-generating process, step by step (all coefficients are in the tables be
    ambiguous phrase), and the counts `u`, `s`, `a` of urgent, escalation and angry phrases are kept.
 4. **Labels**, each drawn from a distribution that is a function of the observed case only, so the
    probabilities below ARE the Bayes-optimal predictions (typos never make two phrases collide):
-   - routing: `p = (1 - label_noise) * softmax(L + BETA * e) + label_noise / K`
+   - routing: `p = (1 - label_noise) * softmax(L + BETA * e + R) + label_noise / K`, where R is the
+     concept drift: after the window a routing-policy change (REROUTE) resolves cases whose text points
+     at a source queue in another queue, `R[target] = drift * years past the window * REROUTE_STRENGTH
+     * e[source]` (0 inside the window, so the window's cases are as without it). The text does not
+     change, so a model trained on the window grows wrong on later cases without seeing anything new.
    - escalation: logistic in plan, disputes, previous cases, account age, channel, `s`, `u` and `e`
    - urgency: ordered logit on a score of `u`, failed payouts, plan, channel, `s` and `e`
    - CSAT negative: logistic in `a`, previous cases, channel, the urgency score, vagueness and `e`
@@ -113,6 +120,15 @@ LOG_HOURS_BY_QUEUE = {
     "account_access": -0.4,
 }
 DRIFT = {"connected_accounts": 0.5, "tax_forms": 0.4, "terminal_hardware": -0.4, "api_integration": 0.2}
+# Concept drift after the window: source queue -> the queue that resolves its cases under the new policy.
+REROUTE = {
+    "payouts": "connected_accounts",  # platforms' payout questions go to the Connect team
+    "connected_accounts": "api_integration",  # Connect onboarding moves to integration support
+    "tax_forms": "identity_verification",  # tax-form (TIN) checks move to the verification team
+    "subscriptions": "billing",  # the subscriptions team merges into billing
+    "refunds": "disputes",  # refunds are handled beside disputes
+}
+REROUTE_STRENGTH = 1.0  # logit per drift unit, year past the window and unit of source evidence
 
 
 @dataclass(frozen=True)
@@ -127,12 +143,18 @@ class GeneratorConfig:
     multi_topic: float = 0.10  # share of cases that also mention a second queue
     vague: float = 0.05  # share of short messages with no topic information (doubled on chat)
     typo_rate: float = 0.02  # per-word probability of a typo
-    drift: float = 1.0  # strength of the topic prior's change over time
-    start: str = "2024-01-01"
+    # How fast the world changes: the topic prior's slope over time (step 2) and, after the window, the
+    # routing policy's (step 4's REROUTE term, which grows with the years past the window).
+    drift: float = 1.0
+    start: str = "2024-01-01"  # the window is start .. start + days
     days: int = 730
+    offset_days: float = 0.0  # the cases' dates span `days` from start + offset_days: 0 the window, >= days after it
 
     def describe(self) -> str:
-        return "synthetic:" + ",".join(f"{k}={v}" for k, v in asdict(self).items())
+        fields = asdict(self)
+        if not self.offset_days:  # left out at its default, so the window's data keeps its source string
+            del fields["offset_days"]
+        return "synthetic:" + ",".join(f"{k}={v}" for k, v in fields.items())
 
 
 def help_centre() -> tuple[Article, ...]:
@@ -160,7 +182,11 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
     vague = np.array([t.vague for t in texts], dtype=float)
 
     noise = config.label_noise
-    p_route = (1 - noise) * _softmax(topic_logits + BETA * evidence) + noise / K
+    route_logits = topic_logits + BETA * evidence
+    years_past = np.maximum(context["day"] - config.days, 0.0) / 365.0
+    if years_past.any():  # cases after the window: the routing policy has changed (REROUTE)
+        route_logits = route_logits + _reroute_logits(evidence, years_past, config)
+    p_route = (1 - noise) * _softmax(route_logits) + noise / K
     c = context
     esc_logit = (
         -2.6
@@ -273,7 +299,7 @@ def _draw_context(rng: np.random.Generator, n: int, config: GeneratorConfig) -> 
         "failed_payouts": rng.poisson(0.3, n),
         "declined": rng.poisson(3 * volume_factor),
         "previous": rng.poisson(0.8, n),
-        "day": rng.random(n) * config.days,
+        "day": rng.random(n) * config.days + config.offset_days,  # days since `start`
     }
 
 
@@ -298,6 +324,15 @@ def _topic_logits(c: dict[str, np.ndarray], config: GeneratorConfig) -> np.ndarr
     for queue, slope in DRIFT.items():
         add(queue, config.drift * slope * years)
     return logits
+
+
+def _reroute_logits(evidence: np.ndarray, years_past: np.ndarray, config: GeneratorConfig) -> np.ndarray:
+    """The concept drift R of step 4: each REROUTE target gains its source's evidence, scaled by the
+    drift knob and the years past the window."""
+    shift = np.zeros_like(evidence)
+    for source, target in REROUTE.items():
+        shift[:, Q[target]] += config.drift * REROUTE_STRENGTH * years_past * evidence[:, Q[source]]
+    return shift
 
 
 @dataclass

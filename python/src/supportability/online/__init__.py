@@ -7,4 +7,6 @@ sql_store.py        the one OnlineStore implementation, on SQLite or PostgreSQL
 writer.py           the single writer thread: group commit of logged predictions and outcomes
 outcomes.py         the OutcomeService's behaviour: validation, conversion, the in-process core
 migrations/         Alembic revisions, shipped inside the package
+simulate.py         synthetic traffic with known outcomes, sent to a running server (`simulate`)
+training_data.py    training cases from stored outcomes, and the new-vs-serving comparison
 """

@@ -9,16 +9,30 @@ SQLite's writer lock serialises writes anyway).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import numpy as np
-from sqlalchemy import CursorResult, Engine, delete, func, select, text
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from supportability.online import database
+from supportability.online.columns import outcome_frame, paused_gc
 from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow
 from supportability.online.store import (
     LoggedPrediction,
@@ -33,6 +47,15 @@ from supportability.online.store import (
     StoreError,
 )
 
+# The key of the PostgreSQL advisory lock that serialises outcome writers (any constant works).
+OUTCOME_WRITER_LOCK = 0x5355504F  # "SUPO"
+# Ids per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
+IN_CHUNK = 900
+PREDICTIONS = cast(Table, PredictionRow.__table__)
+_PREDICTION_FIELDS = LoggedPrediction.__slots__
+OUTCOMES = cast(Table, OutcomeRow.__table__)
+REVISIONS = cast(Table, OutcomeRevisionRow.__table__)
+OUTCOME_COLUMNS = tuple(column.key for column in OUTCOMES.columns)
 # The routing label set of a model version, or None when the version is unknown here.
 KnownQueues = Callable[[str], Collection[str] | None]
 
@@ -44,31 +67,139 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _values(row: OutcomeRow) -> OutcomeValues:
-    articles = row.helpful_article_ids
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
+
+
+def _values(row: Mapping[str, Any]) -> OutcomeValues:
+    articles = row["helpful_article_ids"]
     return OutcomeValues(
-        resolved_queue=row.resolved_queue,
-        escalated=row.escalated,
-        final_urgency=row.final_urgency,
-        csat_rating=row.csat_rating,
-        csat_score=row.csat_score,
-        resolution_hours=row.resolution_hours,
+        resolved_queue=row["resolved_queue"],
+        escalated=row["escalated"],
+        final_urgency=row["final_urgency"],
+        csat_rating=row["csat_rating"],
+        csat_score=row["csat_score"],
+        resolution_hours=row["resolution_hours"],
         helpful_article_ids=None if articles is None else tuple(articles),
-        decision_overridden=row.decision_overridden,
+        decision_overridden=row["decision_overridden"],
     )
 
 
-def _stored(row: OutcomeRow, case_id: str, model_version: str) -> StoredOutcome:
+def _stored(row: Mapping[str, Any], case_id: str, model_version: str) -> StoredOutcome:
     return StoredOutcome(
-        prediction_id=row.prediction_id,
+        prediction_id=row["prediction_id"],
         case_id=case_id,
         model_version=model_version,
         values=_values(row),
-        occur_time=_utc(row.occur_time),
-        outside_label_set=row.outside_label_set,
-        record_time=_utc(row.record_time) or row.record_time,
-        update_time=_utc(row.update_time) or row.update_time,
+        occur_time=_utc(row["occur_time"]),
+        outside_label_set=row["outside_label_set"],
+        record_time=_utc(row["record_time"]) or row["record_time"],
+        update_time=_utc(row["update_time"]) or row["update_time"],
     )
+
+
+def _row_of(row: OutcomeRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in OUTCOME_COLUMNS}
+
+
+class _Round:
+    """One round of outcome writes merged in memory: each group sees the groups before it, and a
+    group that fails (unknown prediction, conflict) leaves no trace."""
+
+    def __init__(
+        self,
+        targets: dict[tuple[str, str], tuple[str, str, str]],
+        current: dict[str, dict[str, Any]],
+        outside: Callable[[str, str | None], bool],
+        now: datetime,
+    ) -> None:
+        self.targets, self.state, self.outside, self.now = targets, current, outside, now
+        self.created: set[str] = set()  # prediction ids whose outcome row is new in this round
+        self.changed: set[str] = set()
+        self.revisions: list[dict[str, Any]] = []
+
+    def apply(self, group: Sequence[OutcomeWrite]) -> list[StoredOutcome]:
+        trial: dict[str, dict[str, Any]] = {}
+        revisions: list[dict[str, Any]] = []
+        stored = []
+        for index, write in enumerate(group):
+            try:
+                stored.append(self._merge(write, trial, revisions))
+            except (PredictionNotFound, OutcomeConflict) as exc:
+                exc.index = index
+                raise
+        for pid, row in trial.items():  # the group succeeded: keep what it did
+            if pid not in self.state:
+                self.created.add(pid)
+            else:
+                self.changed.add(pid)
+            self.state[pid] = row
+        self.revisions += revisions
+        return stored
+
+    def _merge(
+        self, write: OutcomeWrite, trial: dict[str, dict[str, Any]], revisions: list[dict[str, Any]]
+    ) -> StoredOutcome:
+        target = self.targets.get((write.prediction_id, "" if write.prediction_id else write.case_id))
+        if target is None:
+            raise PredictionNotFound(write.prediction_id, write.case_id)
+        pid, case_id, version = target
+        given = write.values.given()
+        row = trial.get(pid) or self.state.get(pid)
+        if row is None:
+            row = dict.fromkeys(OUTCOME_COLUMNS) | {
+                "prediction_id": pid,
+                "occur_time": write.occur_time or self.now,
+                "record_time": self.now,
+                "update_time": self.now,
+            }
+            changed = dict(given)
+        else:
+            current = _values(row)
+            changed = {}
+            for name, value in given.items():
+                recorded = getattr(current, name)
+                if recorded == value:
+                    continue
+                if recorded is not None and not write.correction:
+                    raise OutcomeConflict(pid, name, recorded, value)
+                changed[name] = value
+            if not changed:
+                return _stored(row, case_id, version)  # the same outcome again: nothing to do
+            row = dict(row) | {"update_time": self.now}
+            if write.correction and write.occur_time is not None:
+                row["occur_time"] = write.occur_time
+        row |= {name: _column(value) for name, value in changed.items()}
+        row["outside_label_set"] = self.outside(version, row["resolved_queue"])
+        trial[pid] = row
+        revisions.append(
+            {
+                "prediction_id": pid,
+                "sent": write.sent,
+                "correction": write.correction,
+                "record_time": self.now,
+                "request_id": write.request_id,
+            }
+        )
+        return _stored(row, case_id, version)
+
+    def flush(self, session: Session) -> None:
+        """Write the round back: new rows, changed rows and revisions, one statement each."""
+        if self.created:
+            session.execute(insert(OUTCOMES), [self.state[pid] for pid in sorted(self.created)])
+        changed = sorted(self.changed - self.created)
+        if changed:
+            table = OUTCOMES
+            key: BindParameter[str] = bindparam("key")
+            columns: dict[str, BindParameter[Any]] = {
+                name: bindparam(name) for name in OUTCOME_COLUMNS if name != "prediction_id"
+            }
+            session.execute(
+                update(table).where(table.c.prediction_id == key).values(**columns),
+                [{"key": pid, **{n: self.state[pid][n] for n in columns}} for pid in changed],
+            )
+        if self.revisions:
+            session.execute(insert(REVISIONS), self.revisions)
 
 
 def _logged(row: PredictionRow) -> LoggedPrediction:
@@ -128,98 +259,74 @@ class SqlStore:
     def log_predictions(self, predictions: Sequence[LoggedPrediction]) -> None:
         if not predictions:
             return
-        rows = [
-            {name: getattr(p, name) for name in LoggedPrediction.__slots__} | {"routing": [list(q) for q in p.routing]}
-            for p in predictions
-        ]
+        # Plain dicts into the Core table: the ORM's bulk path costs more per row than the insert.
+        rows = [{name: getattr(p, name) for name in _PREDICTION_FIELDS} for p in predictions]
         with self._write() as session:
-            session.execute(self._insert_ignoring(PredictionRow), rows)
+            session.execute(self._insert_ignoring(PREDICTIONS), rows)
 
     # -- outcomes ------------------------------------------------------------------------------
 
     def record_outcomes(self, groups: Sequence[Sequence[OutcomeWrite]]) -> list[list[StoredOutcome] | StoreError]:
-        results: list[list[StoredOutcome] | StoreError] = []
+        """One transaction for the whole round, in a few set-based statements whatever its size:
+        read every target and current outcome at once, merge in Python, write back in bulk."""
         now = datetime.now(UTC)
+        writes = [w for group in groups for w in group]
         with self._write() as session:
+            if self._writer_engine.dialect.name == "postgresql":
+                # One outcome writer at a time across server processes, so read-merge-write is safe
+                # (SQLite's BEGIN IMMEDIATE already holds its only write lock).
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITER_LOCK})
+            round_ = _Round(self._targets(session, writes), self._current(session, writes), self._outside, now)
+            results: list[list[StoredOutcome] | StoreError] = []
             for group in groups:
                 try:
-                    with session.begin_nested():  # a failing group rolls back alone
-                        results.append(self._record_group(session, group, now))
+                    results.append(round_.apply(group))
                 except (PredictionNotFound, OutcomeConflict) as exc:
                     results.append(exc)
+            round_.flush(session)
         return results
 
-    def _record_group(self, session: Session, group: Sequence[OutcomeWrite], now: datetime) -> list[StoredOutcome]:
-        stored = []
-        for index, write in enumerate(group):
-            try:
-                stored.append(self._record(session, write, now))
-            except (PredictionNotFound, OutcomeConflict) as exc:
-                exc.index = index
-                raise
-        return stored
+    def _targets(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """(prediction_id, case_id) of each write -> (prediction_id, case_id, model_version) of its prediction."""
+        columns = select(PredictionRow.prediction_id, PredictionRow.case_id, PredictionRow.model_version)
+        found: dict[tuple[str, str], tuple[str, str, str]] = {}
+        by_id = sorted({w.prediction_id for w in writes if w.prediction_id})
+        for chunk in _chunks(by_id):
+            for pid, case, version in session.execute(columns.where(PredictionRow.prediction_id.in_(chunk))):
+                found[(pid, "")] = (pid, case, version)
+        by_case = sorted({w.case_id for w in writes if not w.prediction_id})
+        for chunk in _chunks(by_case):
+            # Ascending ids: the last one seen for a case is its latest prediction (UUIDv7 sorts by time).
+            query = columns.where(PredictionRow.case_id.in_(chunk)).order_by(PredictionRow.prediction_id)
+            for pid, case, version in session.execute(query):
+                found[("", case)] = (pid, case, version)
+        return found
 
     def _target(self, session: Session, prediction_id: str, case_id: str) -> tuple[str, str, str]:
-        columns = select(PredictionRow.prediction_id, PredictionRow.case_id, PredictionRow.model_version)
-        if prediction_id:
-            found = session.execute(columns.where(PredictionRow.prediction_id == prediction_id)).first()
-        else:  # the latest prediction for the case: UUIDv7 ids sort by time
-            found = session.execute(
-                columns.where(PredictionRow.case_id == case_id).order_by(PredictionRow.prediction_id.desc()).limit(1)
-            ).first()
+        probe = OutcomeWrite(prediction_id, case_id, OutcomeValues(), None, False, "", b"")
+        found = self._targets(session, [probe]).get((prediction_id, "" if prediction_id else case_id))
         if found is None:
             raise PredictionNotFound(prediction_id, case_id)
-        return found[0], found[1], found[2]
+        return found
+
+    def _current(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
+        """The stored outcome rows the writes may touch, by prediction id, as column dicts."""
+        ids = {w.prediction_id for w in writes if w.prediction_id}
+        cases = {w.case_id for w in writes if not w.prediction_id}
+        rows: dict[str, dict[str, Any]] = {}
+        table = OUTCOMES
+        for chunk in _chunks(sorted(ids)):
+            for row in session.execute(select(table).where(table.c.prediction_id.in_(chunk))).mappings():
+                rows[row["prediction_id"]] = dict(row)
+        for chunk in _chunks(sorted(cases)):
+            latest = select(PredictionRow.prediction_id).where(PredictionRow.case_id.in_(chunk))
+            for row in session.execute(select(table).where(table.c.prediction_id.in_(latest))).mappings():
+                rows[row["prediction_id"]] = dict(row)
+        return rows
 
     def _outside(self, model_version: str, queue: str | None) -> bool:
         known = self._known_queues(model_version)
         return queue is not None and known is not None and queue not in known
-
-    def _record(self, session: Session, write: OutcomeWrite, now: datetime) -> StoredOutcome:
-        prediction_id, case_id, model_version = self._target(session, write.prediction_id, write.case_id)
-        given = write.values.given()
-        fresh = {name: _column(value) for name, value in given.items()} | {
-            "prediction_id": prediction_id,
-            "occur_time": write.occur_time or now,
-            "outside_label_set": self._outside(model_version, write.values.resolved_queue),
-            "record_time": now,
-            "update_time": now,
-        }
-        # RETURNING says whether this call inserted the row (rowcount is not reliable across drivers).
-        insert = self._insert_ignoring(OutcomeRow).values(**fresh).returning(OutcomeRow.prediction_id)
-        inserted = session.execute(insert).first() is not None
-        row = session.execute(
-            select(OutcomeRow).where(OutcomeRow.prediction_id == prediction_id).with_for_update()
-        ).scalar_one()
-        if not inserted:
-            current = _values(row)
-            changed = {}
-            for name, value in given.items():
-                recorded = getattr(current, name)
-                if recorded == value:
-                    continue
-                if recorded is not None and not write.correction:
-                    raise OutcomeConflict(prediction_id, name, recorded, value)
-                changed[name] = value
-            if not changed:
-                return _stored(row, case_id, model_version)  # the same outcome again: nothing to do
-            for name, value in changed.items():
-                setattr(row, name, _column(value))
-            if write.correction and write.occur_time is not None:
-                row.occur_time = write.occur_time
-            row.outside_label_set = self._outside(model_version, row.resolved_queue)
-            row.update_time = now
-        session.add(
-            OutcomeRevisionRow(
-                prediction_id=prediction_id,
-                sent=write.sent,
-                correction=write.correction,
-                record_time=now,
-                request_id=write.request_id,
-            )
-        )
-        session.flush()
-        return _stored(row, case_id, model_version)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -235,7 +342,7 @@ class SqlStore:
             ).all()
             return PredictionRecord(
                 prediction=_logged(prediction),
-                outcome=None if outcome is None else _stored(outcome, case, version),
+                outcome=None if outcome is None else _stored(_row_of(outcome), case, version),
                 revisions=tuple(
                     Revision(r.sent, _utc(r.record_time) or r.record_time, r.request_id, r.correction)
                     for r in revisions
@@ -246,12 +353,15 @@ class SqlStore:
         self, *, since: datetime | None = None, until: datetime | None = None, version: str | None = None
     ) -> OutcomeFrame:
         p, o = PredictionRow, OutcomeRow
+        # JSON and times come back as the driver returns them (type_coerce skips SQLAlchemy's
+        # per-value conversion, which took most of a minute at a million rows) and are converted
+        # a column at a time (online/columns.py).
+        raw = [type_coerce(c, String).label(c.key) for c in (p.predict_time, p.routing, p.inputs)]
         query = (
             select(
                 p.prediction_id,
                 p.model_version,
-                p.predict_time,
-                p.routing,
+                *raw,
                 p.escalation_probability,
                 p.urgency_level,
                 p.csat_risk_probability,
@@ -260,9 +370,8 @@ class SqlStore:
                 p.decision_action,
                 p.decision_confidence,
                 p.decision_threshold,
-                p.inputs,
-                o.prediction_id,
-                o.record_time,
+                o.prediction_id.label("outcome_id"),
+                type_coerce(o.record_time, String).label("record_time"),
                 o.resolved_queue,
                 o.outside_label_set,
                 o.escalated,
@@ -281,9 +390,30 @@ class SqlStore:
             query = query.where(p.predict_time < until)
         if version is not None:
             query = query.where(p.model_version == version)
+        with paused_gc(), self._read() as session:
+            result = session.connection().execute(query)
+            names, rows = list(result.keys()), result.all()
+            values = list(zip(*rows, strict=True)) if rows else [()] * len(names)  # row by row -> columns
+            return outcome_frame(dict(zip(names, values, strict=True)))
+
+    def labelled_predictions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[tuple[LoggedPrediction, StoredOutcome]]:
+        """The logged predictions in the window that have an outcome, each with it, oldest first.
+
+        Unlike `frame`, each record carries the case id and the logged case text (when the server
+        kept it): what `train --from-outcomes` builds its training cases from."""
+        p, o = PredictionRow, OutcomeRow
+        query = select(p, o).join(o, o.prediction_id == p.prediction_id).order_by(p.prediction_id)
+        if since is not None:
+            query = query.where(p.predict_time >= since)
+        if until is not None:
+            query = query.where(p.predict_time < until)
         with self._read() as session:
-            rows = session.execute(query.execution_options(yield_per=50_000)).all()
-        return _frame(rows)
+            return [
+                (_logged(prediction), _stored(_row_of(outcome), prediction.case_id, prediction.model_version))
+                for prediction, outcome in session.execute(query).all()
+            ]
 
     def count(self) -> tuple[int, int]:
         """(logged predictions, predictions with an outcome)."""
@@ -310,54 +440,3 @@ class SqlStore:
     def close(self) -> None:
         self._writer_engine.dispose()
         self._reader_engine.dispose()
-
-
-_FLOATS = {
-    "escalation_probability": 4,
-    "csat_risk_probability": 6,
-    "resolution_p50_hours": 7,
-    "resolution_p90_hours": 8,
-    "decision_confidence": 10,
-    "decision_threshold": 11,
-}
-
-
-def _flag(value: bool | None) -> float:
-    return np.nan if value is None else float(value)
-
-
-def _csat_bad(rating: str | None, score: int | None) -> float:
-    if rating is not None:
-        return float(rating == "bad")
-    return np.nan if score is None else float(score <= 2)
-
-
-def _frame(rows: Sequence[Any]) -> OutcomeFrame:
-    def strings(i: int) -> np.ndarray:
-        return np.array([r[i] or "" for r in rows], dtype=object)
-
-    def floats(i: int) -> np.ndarray:
-        return np.array([np.nan if r[i] is None else r[i] for r in rows], dtype=float)
-
-    def seconds(i: int) -> np.ndarray:
-        return np.array([np.nan if r[i] is None else (_utc(r[i]) or r[i]).timestamp() for r in rows], dtype=float)
-
-    return OutcomeFrame(
-        prediction_id=strings(0),
-        model_version=strings(1),
-        predict_time=seconds(2),
-        routing=[tuple((q, float(pr)) for q, pr in r[3]) for r in rows],
-        urgency_level=strings(5),
-        decision_action=strings(9),
-        inputs=[r[12] for r in rows],
-        has_outcome=np.array([r[13] is not None for r in rows], dtype=bool),
-        record_time=seconds(14),
-        resolved_queue=strings(15),
-        outside_label_set=np.array([bool(r[16]) for r in rows], dtype=bool),
-        escalated=np.array([_flag(r[17]) for r in rows], dtype=float),
-        final_urgency=strings(18),
-        csat_bad=np.array([_csat_bad(r[19], r[20]) for r in rows], dtype=float),
-        resolution_hours=floats(21),
-        decision_overridden=np.array([_flag(r[22]) for r in rows], dtype=float),
-        **{name: floats(i) for name, i in _FLOATS.items()},
-    )

@@ -3,7 +3,8 @@
 Layout under the registry path:
 
     versions/<version>/manifest.json   version, created time, data summary, tasks, label sets, feature
-                                       schema, metrics, library versions, sha256 + size of every artifact
+                                       schema, metrics, library versions, sha256 + size of every artifact,
+                                       and the drift reference (when training made one)
     versions/<version>/model.json      the model's structure (vocabulary, heads, calibrators)
     versions/<version>/arrays.npz      its weights (numpy arrays; loaded with allow_pickle=False)
     versions/<version>/<file>          further artifacts of some model kinds (the teacher's encoder.onnx)
@@ -213,8 +214,13 @@ class Registry:
         metrics: Sequence[tuple[str, str, float, str]] = (),
         report_dir: str | os.PathLike[str] | None = None,
         training_config: dict | None = None,
+        drift_reference: dict | None = None,
     ) -> str:
-        """Store a trained model as a new version and return the version (not promoted)."""
+        """Store a trained model as a new version and return the version (not promoted).
+
+        `drift_reference` (evaluation/reference.py) goes into the manifest for the online drift
+        panel; versions registered without one still load, and the panel says it has none.
+        """
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         created = datetime.now(UTC).replace(microsecond=0)
         version = f"{created:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -246,6 +252,7 @@ class Registry:
                 "training_config": training_config or {},
                 "metrics": [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics],
                 "library_versions": library_versions(),
+                **({"drift_reference": drift_reference} if drift_reference is not None else {}),
                 "artifacts": {
                     name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
                     for name in (*REQUIRED_ARTIFACTS, *files)

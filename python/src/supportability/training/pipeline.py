@@ -1,4 +1,4 @@
-"""The whole pipeline in one call: data -> train -> evaluate -> register (-> promote)."""
+"""The whole pipeline in one call: data -> train -> evaluate (+ drift reference) -> register (-> promote)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.evaluation.evaluate import evaluate
+from supportability.evaluation.reference import drift_reference
 from supportability.models.heads import HeadsModel
 from supportability.registry import DataSummary, Registry
 from supportability.training.neural_config import NeuralConfig
@@ -62,6 +63,7 @@ def train_and_register(
         settings = {**dataclasses.asdict(neural), "teacher_version": teacher_version, "epochs": history}
     step("evaluating")
     evaluation = evaluate(model, data.subset(splits.test))
+    reference = drift_reference(model, data.subset(splits.train).cases, data.subset(splits.calibration).cases)
     evaluation.add("training", "seconds", time.monotonic() - started)
     with tempfile.TemporaryDirectory() as report_dir:
         if report:
@@ -80,6 +82,7 @@ def train_and_register(
             metrics=evaluation.metrics,
             report_dir=report_dir if report else None,
             training_config=settings,
+            drift_reference=reference,
         )
     if promote:
         registry.promote(version)
