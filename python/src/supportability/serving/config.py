@@ -48,6 +48,9 @@ class ServerConfig:
     log_predictions: bool = _setting(True, "log every served prediction to the online store (off the request path)")
     store_case_text: bool = _setting(False, "also keep each case's subject and body in the log (for retraining)")
     prediction_log_queue: int = _setting(10_000, "predictions waiting to be logged; beyond this they are dropped")
+    monitor_interval_seconds: float = _setting(
+        60.0, "how often the online gauges (live accuracy, decision precision vs target) are refreshed; 0 = off"
+    )
     retention_days: float = _setting(90.0, "delete logged predictions and their outcomes older than this; 0 = keep")
 
     @classmethod

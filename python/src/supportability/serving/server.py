@@ -28,6 +28,7 @@ from prometheus_client import Counter
 
 from supportability import errors
 from supportability.online.loop import OnlineLoop, open_loop
+from supportability.online.monitor import OnlineMonitor
 from supportability.online.writer import WriterEvents
 from supportability.serving import tracing
 from supportability.serving.config import ServerConfig
@@ -102,6 +103,7 @@ class SupportabilityServer:
         self._server: grpc.aio.Server | None = None
         self._reloader: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
+        self._monitor: asyncio.Task[None] | None = None
         self.online: OnlineLoop | None = None
         self.port: int | None = None
 
@@ -315,6 +317,9 @@ class SupportabilityServer:
             self._on_store_change(up=True)
             if self.online.retention is not None:
                 self._pruner = loop.create_task(self._prune_periodically(self.online))
+            if self.config.monitor_interval_seconds > 0:
+                monitor = OnlineMonitor(self.online.store, self.predictor.registry, self.metrics.registry)
+                self._monitor = loop.create_task(self._monitor_periodically(monitor))
         await self._server.start()
         if self.config.metrics_address:
             self.metrics_port = self.metrics.serve(self.config.metrics_address)
@@ -380,6 +385,13 @@ class SupportabilityServer:
                 log.exception("pruning the online store failed")
             await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
 
+    async def _monitor_periodically(self, monitor: OnlineMonitor) -> None:
+        """The online gauges, refreshed off the event loop (refresh never raises)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.config.monitor_interval_seconds)
+            await loop.run_in_executor(None, monitor.refresh)
+
     def _on_model_change(self, model: Any) -> None:
         """Runs on the event loop after a reload thread swapped the model in."""
         self.metrics.set_model_version(model.info.version, model.info.kind)
@@ -401,7 +413,7 @@ class SupportabilityServer:
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop accepting calls, let in-flight ones finish within the grace period."""
-        for task in (self._reloader, self._pruner):
+        for task in (self._reloader, self._pruner, self._monitor):
             if task:
                 task.cancel()
         await self.health.enter_graceful_shutdown()
