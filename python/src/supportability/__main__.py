@@ -1,3 +1,5 @@
 from supportability.cli import main
 
-main()
+# Guarded: the online writer's child process (multiprocessing's spawn) imports this module again.
+if __name__ == "__main__":
+    main()

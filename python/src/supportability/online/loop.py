@@ -30,7 +30,7 @@ from supportability.online.store import (
     StoreError,
     StoreUnavailable,
 )
-from supportability.online.writer import DEFAULT_QUEUE_SIZE, OnlineWriter, WriterEvents
+from supportability.online.writer import DEFAULT_QUEUE_SIZE, OnlineWriter, Writer, WriterEvents
 from supportability.registry import Registry, RegistryError
 from supportability.v1 import outcome_service_pb2, prediction_pb2
 
@@ -43,17 +43,20 @@ _URGENCY_NAMES = messages.URGENCY_NAMES
 
 
 @dataclass(frozen=True, slots=True)
-class _Served:
-    """What the request path hands the writer: references only, converted on the writer thread."""
+class Served:
+    """What the request path hands the writer: small and picklable (the writer may be another
+    process); the columns are extracted on the writer's side."""
 
-    case: Case
-    prediction: prediction_pb2.CasePrediction
+    prediction: bytes  # the CasePrediction as served
+    inputs: dict[str, Any]  # features.summary.summarize_inputs of the case
+    case_text: str | None
     predict_time: float  # time.time()
     latency_ms: float
 
 
-def _logged(served: _Served, keep_text: bool) -> LoggedPrediction:
-    p = served.prediction
+def logged_prediction(served: Served) -> LoggedPrediction:
+    """A served prediction as the log's record (runs on the writer's side)."""
+    p = prediction_pb2.CasePrediction.FromString(served.prediction)
     return LoggedPrediction(
         prediction_id=p.prediction_id,
         case_id=p.case_id,
@@ -69,9 +72,9 @@ def _logged(served: _Served, keep_text: bool) -> LoggedPrediction:
         decision_action=_ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
         decision_confidence=p.decision.confidence if p.HasField("decision") else None,
         decision_threshold=p.decision.threshold if p.HasField("decision") else None,
-        inputs=summarize_inputs(served.case),
-        case_text=f"{served.case.subject}\n{served.case.body}" if keep_text else None,
-        prediction=p.SerializeToString(),
+        inputs=served.inputs,
+        case_text=served.case_text,
+        prediction=served.prediction,
     )
 
 
@@ -122,12 +125,14 @@ class OnlineLoop:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         events: WriterEvents | None = None,
         retention_days: float = 0.0,
+        writer: Writer | None = None,
     ) -> None:
         self.store = store
         self.log_predictions = log_predictions
+        self.keep_case_text = keep_case_text
         self.retention = timedelta(days=retention_days) if retention_days > 0 else None
-        self.writer = OnlineWriter(
-            store, to_logged=lambda served: _logged(served, keep_case_text), queue_size=queue_size, events=events
+        self.writer: Writer = writer or OnlineWriter(
+            store, to_logged=logged_prediction, queue_size=queue_size, events=events
         )
 
     # -- predictions -------------------------------------------------------------------------------
@@ -140,7 +145,8 @@ class OnlineLoop:
             return
         now = time.time()
         for case, prediction in zip(cases, predictions, strict=True):
-            self.writer.log(_Served(case, prediction, now, latency_ms))
+            text = f"{case.subject}\n{case.body}" if self.keep_case_text else None
+            self.writer.log(Served(prediction.SerializeToString(), summarize_inputs(case), text, now, latency_ms))
 
     # -- outcomes --------------------------------------------------------------------------------
 
@@ -221,8 +227,8 @@ class OnlineLoop:
         self.store.close()
 
 
-def open_loop(store_url: str, registry: Registry, **options: Any) -> OnlineLoop:
-    """An `OnlineLoop` on the store at `store_url` (created if empty; refused if its schema is stale)."""
+def known_queues_of(registry: Registry) -> Callable[[str], frozenset[str] | None]:
+    """A version's routing label set, read once from its manifest."""
 
     @functools.lru_cache(maxsize=64)
     def known_queues(version: str) -> frozenset[str] | None:
@@ -231,4 +237,23 @@ def open_loop(store_url: str, registry: Registry, **options: Any) -> OnlineLoop:
         except RegistryError:
             return None  # a version no longer in this registry: nothing is called outside its label set
 
-    return OnlineLoop(SqlStore(store_url, known_queues=known_queues), **options)
+    return known_queues
+
+
+def open_loop(store_url: str, registry: Registry, *, writer_process: bool = False, **options: Any) -> OnlineLoop:
+    """An `OnlineLoop` on the store at `store_url` (created if empty; refused if its schema is stale).
+
+    `writer_process` moves every write into a process of its own (what the server does), so the
+    store's Python work never competes with serving for the GIL; otherwise a thread writes.
+    """
+    store = SqlStore(store_url, known_queues=known_queues_of(registry))
+    if writer_process:
+        from supportability.online.writer_process import WriterProcess
+
+        options["writer"] = WriterProcess(
+            store_url,
+            str(registry.path),
+            queue_size=options.pop("queue_size", DEFAULT_QUEUE_SIZE),
+            events=options.pop("events", None),
+        )
+    return OnlineLoop(store, **options)

@@ -168,6 +168,9 @@ class PredictionNotFound(StoreError):
             else f"no prediction for case_id {case_id!r}"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:  # errors cross to the server from the writer process
+        return type(self), (self.prediction_id, self.case_id), {"index": self.index}
+
 
 class OutcomeConflict(StoreError):
     """An outcome gives another value for a field already recorded, without saying it corrects it."""
@@ -178,6 +181,9 @@ class OutcomeConflict(StoreError):
             f"{field_name} of prediction {prediction_id} is already recorded as {recorded!r}, "
             f"not {sent!r}; send the outcome with correction=true to replace it"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.prediction_id, self.field_name, self.recorded, self.sent), {"index": self.index}
 
 
 class SchemaError(StoreError):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from supportability.online.store import LoggedPrediction, OnlineStore, StoredOutcome, StoreError, StoreUnavailable
 
@@ -48,6 +48,20 @@ class WriterEvents:
     dropped: Callable[[str, int], None] = lambda _reason, _n: None  # reason: queue_full | store_unavailable
     committed_outcomes: Callable[[int], None] = lambda _n: None  # outcome groups per commit
     store_up: Callable[[bool], object] = lambda _up: None
+
+
+class Writer(Protocol):
+    """What the online loop needs of a writer: this module's thread, or `writer_process.WriterProcess`."""
+
+    store_up: bool
+
+    def log(self, pending: Any) -> None: ...
+
+    def submit(self, group: Sequence[Any]) -> Future[list[StoredOutcome]]: ...
+
+    def flush(self, timeout: float = 10.0) -> bool: ...
+
+    def close(self, timeout: float = 10.0) -> None: ...
 
 
 class OnlineWriter:

@@ -365,6 +365,7 @@ class SupportabilityServer:
             queue_size=c.prediction_log_queue,
             events=events,
             retention_days=c.retention_days,
+            writer_process=True,
         )
 
     def _on_store_change(self, up: bool) -> None:
