@@ -58,17 +58,21 @@ def _predictions(address: str, prefix: str, count: int) -> None:
                 c.case_id = f"{prefix}-{i}"
                 batch.append(c)
             client.batch_predict_cases(batch)
-        # The log is written off the request path: wait until the last one is there.
-        last = f"{prefix}-{count - 1}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get_prediction_record(case_id=last)
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+            # The log is written off the request path, and drops what overflows its queue: let
+            # each batch reach the store before the next.
+            _wait_logged(client, batch[-1].case_id)
+
+
+def _wait_logged(client: Client, case_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            client.get_prediction_record(case_id=case_id)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _outcome(case_id: str, i: int) -> outcome_pb2.Outcome:

@@ -29,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
 from supportability.online import database
 from supportability.online.columns import outcome_frame, paused_gc
@@ -56,6 +55,25 @@ _PREDICTION_FIELDS = LoggedPrediction.__slots__
 OUTCOMES = cast(Table, OutcomeRow.__table__)
 REVISIONS = cast(Table, OutcomeRevisionRow.__table__)
 OUTCOME_COLUMNS = tuple(column.key for column in OUTCOMES.columns)
+# The round's statements, built once: constructing a statement per call costs more than running it.
+_TARGET_COLUMNS = select(PredictionRow.prediction_id, PredictionRow.case_id, PredictionRow.model_version)
+_TARGETS_BY_ID = _TARGET_COLUMNS.where(PredictionRow.prediction_id.in_(bindparam("ids", expanding=True)))
+_TARGETS_BY_CASE = _TARGET_COLUMNS.where(PredictionRow.case_id.in_(bindparam("cases", expanding=True))).order_by(
+    PredictionRow.prediction_id
+)
+_OUTCOMES_BY_ID = select(OUTCOMES).where(OUTCOMES.c.prediction_id.in_(bindparam("ids", expanding=True)))
+_OUTCOMES_BY_CASE = select(OUTCOMES).where(
+    OUTCOMES.c.prediction_id.in_(
+        select(PredictionRow.prediction_id).where(PredictionRow.case_id.in_(bindparam("cases", expanding=True)))
+    )
+)
+_INSERT_OUTCOMES = insert(OUTCOMES)
+_INSERT_REVISIONS = insert(REVISIONS)
+_UPDATE_OUTCOMES = (
+    update(OUTCOMES)
+    .where(OUTCOMES.c.prediction_id == bindparam("key"))
+    .values(**{name: bindparam(name) for name in OUTCOME_COLUMNS if name != "prediction_id"})
+)
 # The routing label set of a model version, or None when the version is unknown here.
 KnownQueues = Callable[[str], Collection[str] | None]
 
@@ -186,20 +204,15 @@ class _Round:
     def flush(self, session: Session) -> None:
         """Write the round back: new rows, changed rows and revisions, one statement each."""
         if self.created:
-            session.execute(insert(OUTCOMES), [self.state[pid] for pid in sorted(self.created)])
+            session.execute(_INSERT_OUTCOMES, [self.state[pid] for pid in sorted(self.created)])
         changed = sorted(self.changed - self.created)
         if changed:
-            table = OUTCOMES
-            key: BindParameter[str] = bindparam("key")
-            columns: dict[str, BindParameter[Any]] = {
-                name: bindparam(name) for name in OUTCOME_COLUMNS if name != "prediction_id"
-            }
+            columns = [name for name in OUTCOME_COLUMNS if name != "prediction_id"]
             session.execute(
-                update(table).where(table.c.prediction_id == key).values(**columns),
-                [{"key": pid, **{n: self.state[pid][n] for n in columns}} for pid in changed],
+                _UPDATE_OUTCOMES, [{"key": pid, **{n: self.state[pid][n] for n in columns}} for pid in changed]
             )
         if self.revisions:
-            session.execute(insert(REVISIONS), self.revisions)
+            session.execute(_INSERT_REVISIONS, self.revisions)
 
 
 def _logged(row: PredictionRow) -> LoggedPrediction:
@@ -288,17 +301,13 @@ class SqlStore:
 
     def _targets(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[tuple[str, str], tuple[str, str, str]]:
         """(prediction_id, case_id) of each write -> (prediction_id, case_id, model_version) of its prediction."""
-        columns = select(PredictionRow.prediction_id, PredictionRow.case_id, PredictionRow.model_version)
         found: dict[tuple[str, str], tuple[str, str, str]] = {}
-        by_id = sorted({w.prediction_id for w in writes if w.prediction_id})
-        for chunk in _chunks(by_id):
-            for pid, case, version in session.execute(columns.where(PredictionRow.prediction_id.in_(chunk))):
+        for chunk in _chunks(sorted({w.prediction_id for w in writes if w.prediction_id})):
+            for pid, case, version in session.execute(_TARGETS_BY_ID, {"ids": chunk}):
                 found[(pid, "")] = (pid, case, version)
-        by_case = sorted({w.case_id for w in writes if not w.prediction_id})
-        for chunk in _chunks(by_case):
+        for chunk in _chunks(sorted({w.case_id for w in writes if not w.prediction_id})):
             # Ascending ids: the last one seen for a case is its latest prediction (UUIDv7 sorts by time).
-            query = columns.where(PredictionRow.case_id.in_(chunk)).order_by(PredictionRow.prediction_id)
-            for pid, case, version in session.execute(query):
+            for pid, case, version in session.execute(_TARGETS_BY_CASE, {"cases": chunk}):
                 found[("", case)] = (pid, case, version)
         return found
 
@@ -311,16 +320,12 @@ class SqlStore:
 
     def _current(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
         """The stored outcome rows the writes may touch, by prediction id, as column dicts."""
-        ids = {w.prediction_id for w in writes if w.prediction_id}
-        cases = {w.case_id for w in writes if not w.prediction_id}
         rows: dict[str, dict[str, Any]] = {}
-        table = OUTCOMES
-        for chunk in _chunks(sorted(ids)):
-            for row in session.execute(select(table).where(table.c.prediction_id.in_(chunk))).mappings():
+        for chunk in _chunks(sorted({w.prediction_id for w in writes if w.prediction_id})):
+            for row in session.execute(_OUTCOMES_BY_ID, {"ids": chunk}).mappings():
                 rows[row["prediction_id"]] = dict(row)
-        for chunk in _chunks(sorted(cases)):
-            latest = select(PredictionRow.prediction_id).where(PredictionRow.case_id.in_(chunk))
-            for row in session.execute(select(table).where(table.c.prediction_id.in_(latest))).mappings():
+        for chunk in _chunks(sorted({w.case_id for w in writes if not w.prediction_id})):
+            for row in session.execute(_OUTCOMES_BY_CASE, {"cases": chunk}).mappings():
                 rows[row["prediction_id"]] = dict(row)
         return rows
 

@@ -33,6 +33,7 @@ from supportability.online.writer import DEFAULT_QUEUE_SIZE, OnlineWriter, Write
 log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 60.0
 MAX_ITEMS_PER_MESSAGE = 2_000
+SEND_LINGER_SECONDS = 0.05
 
 
 class WriterProcess:
@@ -87,7 +88,7 @@ class WriterProcess:
                 self._events.dropped("queue_full", 1)
                 return
             self._predictions.append(pending)
-            if len(self._predictions) == 1:
+            if len(self._predictions) in (1, MAX_ITEMS_PER_MESSAGE):
                 self._wake.notify()
 
     def submit(self, group: Sequence[Any]) -> Future[list[StoredOutcome]]:
@@ -111,6 +112,16 @@ class WriterProcess:
                     self._wake.wait()
                 if self._closing and not self._predictions and not self._outcomes:
                     return
+                # Outcomes go at once (a caller waits); predictions gather a while, since one
+                # message per prediction costs the serving process more than the write itself.
+                linger_until = time.monotonic() + SEND_LINGER_SECONDS
+                while (
+                    not self._outcomes
+                    and not self._closing
+                    and len(self._predictions) < MAX_ITEMS_PER_MESSAGE
+                    and (remaining := linger_until - time.monotonic()) > 0
+                ):
+                    self._wake.wait(remaining)
                 predictions = [
                     self._predictions.popleft() for _ in range(min(len(self._predictions), MAX_ITEMS_PER_MESSAGE))
                 ]
