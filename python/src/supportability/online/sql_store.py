@@ -9,6 +9,7 @@ SQLite's writer lock serialises writes anyway).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -52,6 +53,20 @@ OUTCOME_WRITER_LOCK = 0x5355504F  # "SUPO"
 IN_CHUNK = 900
 PREDICTIONS = cast(Table, PredictionRow.__table__)
 _PREDICTION_FIELDS = LoggedPrediction.__slots__
+_SQLITE_LOG = (
+    f"INSERT OR IGNORE INTO predictions ({', '.join(_PREDICTION_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in _PREDICTION_FIELDS)})"
+)
+_to_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _sqlite_row(p: LoggedPrediction) -> tuple[Any, ...]:
+    """A logged prediction as SQLAlchemy would store it on SQLite (naive UTC text times, JSON text)."""
+    time = p.predict_time.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    special = {"predict_time": time, "routing": _to_json(p.routing), "inputs": _to_json(p.inputs)}
+    return tuple(special[name] if name in special else getattr(p, name) for name in _PREDICTION_FIELDS)
+
+
 OUTCOMES = cast(Table, OutcomeRow.__table__)
 REVISIONS = cast(Table, OutcomeRevisionRow.__table__)
 OUTCOME_COLUMNS = tuple(column.key for column in OUTCOMES.columns)
@@ -272,10 +287,14 @@ class SqlStore:
     def log_predictions(self, predictions: Sequence[LoggedPrediction]) -> None:
         if not predictions:
             return
-        # Plain dicts into the Core table: the ORM's bulk path costs more per row than the insert.
-        rows = [{name: getattr(p, name) for name in _PREDICTION_FIELDS} for p in predictions]
         with self._write() as session:
-            session.execute(self._insert_ignoring(PREDICTIONS), rows)
+            if self._writer_engine.dialect.name == "sqlite":
+                # Every served prediction passes here: SQLAlchemy's per-row binding cost more than
+                # SQLite's insert, so rows go to the driver as tuples, already in its storage format.
+                session.connection().exec_driver_sql(_SQLITE_LOG, [_sqlite_row(p) for p in predictions])
+            else:
+                rows = [{name: getattr(p, name) for name in _PREDICTION_FIELDS} for p in predictions]
+                session.execute(self._insert_ignoring(PREDICTIONS), rows)
 
     # -- outcomes ------------------------------------------------------------------------------
 
