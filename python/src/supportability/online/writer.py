@@ -53,7 +53,8 @@ class WriterEvents:
 class Writer(Protocol):
     """What the online loop needs of a writer: this module's thread, or `writer_process.WriterProcess`."""
 
-    store_up: bool
+    @property
+    def store_up(self) -> bool: ...
 
     def log(self, pending: Any) -> None: ...
 
@@ -62,6 +63,79 @@ class Writer(Protocol):
     def flush(self, timeout: float = 10.0) -> bool: ...
 
     def close(self, timeout: float = 10.0) -> None: ...
+
+
+class Rounds:
+    """What one round writes, and what the writer reports about it: the work without the queues,
+    shared by the writer thread below and the writer process's loop."""
+
+    def __init__(
+        self, store: OnlineStore, *, to_logged: Callable[[Any], LoggedPrediction], events: WriterEvents | None = None
+    ) -> None:
+        self.store = store
+        self._to_logged = to_logged  # runs on the writer's side: the request path only appends
+        self._events = events or WriterEvents()
+        self.store_up = True
+        self.dropped = 0
+        self._last_drop_log = 0.0
+
+    def drop(self, reason: str, n: int) -> None:
+        self.dropped += n
+        self._events.dropped(reason, n)
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_INTERVAL_SECONDS:
+            self._last_drop_log = now
+            log.warning("prediction log dropped predictions", extra={"reason": reason, "dropped_total": self.dropped})
+
+    def _set_store_up(self, up: bool, error: BaseException | None = None) -> None:
+        if up != self.store_up:
+            self.store_up = up
+            if up:
+                log.info("online store available again")
+            else:
+                log.error("online store unavailable", extra={"error": str(error)})
+            self._events.store_up(up)
+
+    def check_store(self) -> None:
+        try:
+            self.store.ping()
+            self._set_store_up(True)
+        except StoreUnavailable as exc:
+            self._set_store_up(False, exc)
+
+    def write_predictions(self, pending: list[Any]) -> None:
+        try:
+            rows = [self._to_logged(p) for p in pending]
+            self.store.log_predictions(rows)
+        except StoreUnavailable as exc:
+            self._set_store_up(False, exc)
+            self.drop("store_unavailable", len(pending))
+            return
+        except Exception:  # a bug of ours must not stop the writer
+            log.exception("could not log predictions")
+            self.drop("error", len(pending))
+            return
+        self._set_store_up(True)
+        self._events.written(len(rows))
+
+    def write_outcomes(self, jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]]) -> None:
+        try:
+            results: list[list[StoredOutcome] | StoreError] = self.store.record_outcomes([group for group, _ in jobs])
+        except BaseException as exc:  # nothing was committed: every caller hears why
+            if isinstance(exc, StoreUnavailable):
+                self._set_store_up(False, exc)
+            else:
+                log.exception("could not record outcomes")
+            for _, future in jobs:
+                future.set_exception(exc)
+            return
+        self._set_store_up(True)
+        self._events.committed_outcomes(len(jobs))
+        for (_, future), result in zip(jobs, results, strict=True):
+            if isinstance(result, StoreError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
 
 class OnlineWriter:
@@ -76,9 +150,8 @@ class OnlineWriter:
         events: WriterEvents | None = None,
     ) -> None:
         self.store = store
-        self._to_logged = to_logged  # runs on the writer thread: the request path only appends
+        self.rounds = Rounds(store, to_logged=to_logged, events=events)
         self._queue_size = queue_size
-        self._events = events or WriterEvents()
         self._predictions: collections.deque[Any] = collections.deque()
         self._outcomes: collections.deque[tuple[Sequence[Any], Future[list[StoredOutcome]]]] = collections.deque()
         self._wake = threading.Condition()
@@ -86,11 +159,12 @@ class OnlineWriter:
         self._busy = False
         self._first_pending = 0.0  # when the oldest queued prediction arrived
         self._flushing = 0  # flush() calls waiting: no lingering then
-        self.store_up = True
-        self.dropped = 0
-        self._last_drop_log = 0.0
         self._thread = threading.Thread(target=self._run, name="online-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def store_up(self) -> bool:
+        return self.rounds.store_up
 
     # -- the request path ----------------------------------------------------------------------
 
@@ -98,7 +172,7 @@ class OnlineWriter:
         """Queue a served prediction for the log; never blocks. A full queue drops it (counted)."""
         with self._wake:
             if len(self._predictions) >= self._queue_size:
-                self._drop("queue_full", 1)
+                self.rounds.drop("queue_full", 1)
                 return
             self._predictions.append(pending)
             # Wake the writer only to start the linger, or when a round's worth is waiting.
@@ -121,23 +195,6 @@ class OnlineWriter:
 
     # -- the writer thread ---------------------------------------------------------------------
 
-    def _drop(self, reason: str, n: int) -> None:
-        self.dropped += n
-        self._events.dropped(reason, n)
-        now = time.monotonic()
-        if now - self._last_drop_log >= DROP_LOG_INTERVAL_SECONDS:
-            self._last_drop_log = now
-            log.warning("prediction log dropped predictions", extra={"reason": reason, "dropped_total": self.dropped})
-
-    def _set_store_up(self, up: bool, error: BaseException | None = None) -> None:
-        if up != self.store_up:
-            self.store_up = up
-            if up:
-                log.info("online store available again")
-            else:
-                log.error("online store unavailable", extra={"error": str(error)})
-            self._events.store_up(up)
-
     def _ready(self) -> bool:
         """Outcomes go at once (a caller waits); predictions once they have lingered or fill a round."""
         if self._outcomes or self._closing or self._flushing:
@@ -158,7 +215,7 @@ class OnlineWriter:
                     continue
                 self._busy = False
                 self._wake.notify_all()  # wakes flush()
-                if not self._wake.wait(timeout=None if self.store_up else RECOVERY_CHECK_SECONDS):
+                if not self._wake.wait(timeout=None if self.rounds.store_up else RECOVERY_CHECK_SECONDS):
                     return [], []
             self._busy = True
             predictions = [
@@ -173,53 +230,12 @@ class OnlineWriter:
         while (work := self._take()) is not None:
             predictions, outcomes = work
             if not predictions and not outcomes:
-                self._check_store()
+                self.rounds.check_store()
                 continue
             if predictions:
-                self._write_predictions(predictions)
+                self.rounds.write_predictions(predictions)
             if outcomes:
-                self._write_outcomes(outcomes)
-
-    def _check_store(self) -> None:
-        try:
-            self.store.ping()
-            self._set_store_up(True)
-        except StoreUnavailable as exc:
-            self._set_store_up(False, exc)
-
-    def _write_predictions(self, pending: list[Any]) -> None:
-        try:
-            rows = [self._to_logged(p) for p in pending]
-            self.store.log_predictions(rows)
-        except StoreUnavailable as exc:
-            self._set_store_up(False, exc)
-            self._drop("store_unavailable", len(pending))
-            return
-        except Exception:  # a bug of ours must not stop the writer
-            log.exception("could not log predictions")
-            self._drop("error", len(pending))
-            return
-        self._set_store_up(True)
-        self._events.written(len(rows))
-
-    def _write_outcomes(self, jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]]) -> None:
-        try:
-            results: list[list[StoredOutcome] | StoreError] = self.store.record_outcomes([group for group, _ in jobs])
-        except BaseException as exc:  # nothing was committed: every caller hears why
-            if isinstance(exc, StoreUnavailable):
-                self._set_store_up(False, exc)
-            else:
-                log.exception("could not record outcomes")
-            for _, future in jobs:
-                future.set_exception(exc)
-            return
-        self._set_store_up(True)
-        self._events.committed_outcomes(len(jobs))
-        for (_, future), result in zip(jobs, results, strict=True):
-            if isinstance(result, StoreError):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+                self.rounds.write_outcomes(outcomes)
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -4,8 +4,9 @@ Every byte the store writes costs Python work (binding rows, JSON, SQLAlchemy), 
 serving process that work holds the GIL the event loop needs: measured with the writer as a
 thread, the prediction log cost PredictCase 8% of its calls/s at concurrency 1 and 19% at 8. Here
 the serving process only pickles small `Served` records and outcome writes down a pipe; the
-child runs the same `OnlineWriter` (linger, group commit, durable acknowledgements) against its
-own connection, and sends back each outcome's result and the writer's events.
+child runs the same rounds as `OnlineWriter` (`writer.Rounds`: linger, group commit, durable
+acknowledgements) on one thread, against its own connection, and sends back each outcome's result
+and the writer's events.
 
 The child starts by spawn, before the gRPC server exists (forking a gRPC process is unsafe),
 and ends when the parent closes the pipe or dies: a kill -9 of the server loses nothing that
@@ -20,20 +21,30 @@ import functools
 import itertools
 import logging
 import multiprocessing
+import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
 from supportability.online.store import StoredOutcome, StoreError, StoreUnavailable
-from supportability.online.writer import DEFAULT_QUEUE_SIZE, OnlineWriter, WriterEvents
+from supportability.online.writer import (
+    DEFAULT_QUEUE_SIZE,
+    MAX_OUTCOME_GROUPS_PER_ROUND,
+    MAX_PREDICTIONS_PER_ROUND,
+    PREDICTION_LINGER_SECONDS,
+    RECOVERY_CHECK_SECONDS,
+    Rounds,
+    WriterEvents,
+)
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 60.0
 MAX_ITEMS_PER_MESSAGE = 2_000
 SEND_LINGER_SECONDS = 0.05
+WRITER_NICENESS = 5
 
 
 class WriterProcess:
@@ -198,14 +209,15 @@ class WriterProcess:
 
 
 def _child_main(conn: Connection, store_url: str, registry_path: str, queue_size: int) -> None:
+    # Below the server in the scheduler's eyes: when the cores are busy, serving goes first and the
+    # log's queue absorbs the difference (and drops, counted, if it overflows).
+    os.nice(WRITER_NICENESS)
     from supportability.online.loop import known_queues_of, logged_prediction
     from supportability.online.sql_store import SqlStore
     from supportability.registry import Registry
 
-    lock = threading.Lock()
-
     def send(*message: Any) -> None:
-        with lock, contextlib.suppress(OSError, ValueError):  # the parent is gone
+        with contextlib.suppress(OSError, ValueError):  # the parent is gone
             conn.send(message)
 
     try:
@@ -219,31 +231,64 @@ def _child_main(conn: Connection, store_url: str, registry_path: str, queue_size
         committed_outcomes=lambda n: send("committed", n),
         store_up=lambda up: send("store_up", up),
     )
-    writer = OnlineWriter(store, to_logged=logged_prediction, queue_size=queue_size, events=events)
+    rounds = Rounds(store, to_logged=logged_prediction, events=events)
     send("ready")
-
-    def reply(key: int, future: Future[Any]) -> None:
-        exc = future.exception()
-        if exc is None:
-            send("result", key, False, future.result())
-        else:  # only the store's own errors are known to pickle
-            send("result", key, True, exc if isinstance(exc, StoreError) else StoreUnavailable(repr(exc)))
-
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            break  # the parent died: write what is queued, then go
-        if message[0] == "close":
-            break
-        _, predictions, outcomes = message
-        for pending in predictions:
-            writer.log(pending)
-        for key, group in outcomes:
-            if isinstance(group, tuple) and group and group[0] == "flush":
-                started = time.monotonic()
-                send("result", key, False, writer.flush(group[1]) and time.monotonic() - started <= group[1])
-                continue
-            writer.submit(group).add_done_callback(functools.partial(reply, key))
-    writer.close()
+    _serve(conn, rounds, queue_size, send)
     store.close()
+
+
+def _reply(send: Callable[..., None], key: int, future: Future[Any]) -> None:
+    exc = future.exception()
+    if exc is None:
+        send("result", key, False, future.result())
+    else:  # only the store's own errors are known to pickle
+        send("result", key, True, exc if isinstance(exc, StoreError) else StoreUnavailable(repr(exc)))
+
+
+def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[..., None]) -> None:
+    """The child's one thread: read what the pipe holds, then write it in rounds (no hand-off to
+    another thread: each one costs the round a wake-up). Predictions linger as in OnlineWriter."""
+    predictions: list[Any] = []
+    first_pending = 0.0
+    closing = False
+    while not closing:
+        if predictions:
+            timeout: float | None = max(0.0, first_pending + PREDICTION_LINGER_SECONDS - time.monotonic())
+        else:
+            timeout = None if rounds.store_up else RECOVERY_CHECK_SECONDS
+        jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]] = []
+        flushes: list[int] = []
+        try:
+            while conn.poll(timeout):
+                timeout = 0  # take everything already there, without waiting for more
+                message = conn.recv()
+                if message[0] == "close":
+                    closing = True
+                    break
+                for pending in message[1]:
+                    if len(predictions) >= queue_size:
+                        rounds.drop("queue_full", 1)
+                        continue
+                    if not predictions:
+                        first_pending = time.monotonic()
+                    predictions.append(pending)
+                for key, group in message[2]:
+                    if isinstance(group, tuple) and group and group[0] == "flush":
+                        flushes.append(key)
+                        continue
+                    future: Future[list[StoredOutcome]] = Future()
+                    future.add_done_callback(functools.partial(_reply, send, key))
+                    jobs.append((group, future))
+        except (EOFError, OSError):
+            closing = True  # the parent died: write what is queued, then go
+        lingered = predictions and time.monotonic() - first_pending >= PREDICTION_LINGER_SECONDS
+        if predictions and (jobs or flushes or closing or lingered or len(predictions) >= MAX_PREDICTIONS_PER_ROUND):
+            for start in range(0, len(predictions), MAX_PREDICTIONS_PER_ROUND):
+                rounds.write_predictions(predictions[start : start + MAX_PREDICTIONS_PER_ROUND])
+            predictions = []
+        for start in range(0, len(jobs), MAX_OUTCOME_GROUPS_PER_ROUND):
+            rounds.write_outcomes(jobs[start : start + MAX_OUTCOME_GROUPS_PER_ROUND])
+        for key in flushes:
+            send("result", key, False, True)
+        if not (predictions or jobs or flushes) and not rounds.store_up:
+            rounds.check_store()
