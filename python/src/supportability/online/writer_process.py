@@ -42,7 +42,8 @@ from supportability.online.writer import (
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 60.0
-MAX_ITEMS_PER_MESSAGE = 2_000
+# Predictions per message: an outcome waits for the lock while one is pickled (~2.5 us each).
+MAX_ITEMS_PER_MESSAGE = 500
 SEND_LINGER_SECONDS = 0.05
 WRITER_NICENESS = 5
 
@@ -78,10 +79,10 @@ class WriterProcess:
         self._events = events or WriterEvents()
         self._queue_size = queue_size
         self._predictions: collections.deque[Any] = collections.deque()
-        self._outcomes: collections.deque[tuple[int, Sequence[Any]]] = collections.deque()
         self._waiting: dict[int, Future[Any]] = {}
         self._ids = itertools.count()
         self._wake = threading.Condition()
+        self._send_lock = threading.Lock()  # one sender on the pipe at a time, in queue order
         self._closing = False
         self.store_up = True
         self.dropped = 0
@@ -103,44 +104,56 @@ class WriterProcess:
                 self._wake.notify()
 
     def submit(self, group: Sequence[Any]) -> Future[list[StoredOutcome]]:
+        """Sent at once, from the caller's thread (a hop through the sender thread costs a wake-up),
+        behind every prediction queued before it, so the outcome finds its prediction."""
         future: Future[list[StoredOutcome]] = Future()
-        with self._wake:
-            if self._closing:
-                future.set_exception(StoreUnavailable("the online writer is shutting down"))
-                return future
-            key = next(self._ids)
-            self._waiting[key] = future
-            self._outcomes.append((key, group))
-            self._wake.notify()
+        self._send_now(future, group)
         return future
+
+    def _send_now(self, future: Future[Any], job: Any) -> None:
+        with self._send_lock:
+            with self._wake:
+                if self._closing:
+                    future.set_exception(StoreUnavailable("the online writer is shutting down"))
+                    return
+                key = next(self._ids)
+                self._waiting[key] = future
+                predictions = self._drain()
+            with contextlib.suppress(OSError, ValueError):  # the child is gone: the receiver fails what waits
+                self._conn.send(("work", predictions, [(key, job)]))
+
+    def _drain(self, limit: int | None = None) -> list[Any]:
+        """The oldest queued predictions, all or `limit` of them (called holding the condition)."""
+        count = len(self._predictions) if limit is None else min(limit, len(self._predictions))
+        return [self._predictions.popleft() for _ in range(count)]
 
     # -- the pipe ------------------------------------------------------------------------------
 
     def _send_loop(self) -> None:
+        """Predictions, gathered a while: one message per prediction would cost the serving
+        process more than the write itself."""
         while True:
             with self._wake:
-                while not self._predictions and not self._outcomes and not self._closing:
+                while not self._predictions and not self._closing:
                     self._wake.wait()
-                if self._closing and not self._predictions and not self._outcomes:
+                if self._closing and not self._predictions:
                     return
-                # Outcomes go at once (a caller waits); predictions gather a while, since one
-                # message per prediction costs the serving process more than the write itself.
                 linger_until = time.monotonic() + SEND_LINGER_SECONDS
                 while (
-                    not self._outcomes
-                    and not self._closing
+                    not self._closing
                     and len(self._predictions) < MAX_ITEMS_PER_MESSAGE
                     and (remaining := linger_until - time.monotonic()) > 0
                 ):
                     self._wake.wait(remaining)
-                predictions = [
-                    self._predictions.popleft() for _ in range(min(len(self._predictions), MAX_ITEMS_PER_MESSAGE))
-                ]
-                outcomes = [self._outcomes.popleft() for _ in range(min(len(self._outcomes), MAX_ITEMS_PER_MESSAGE))]
-            try:
-                self._conn.send(("work", predictions, outcomes))
-            except (OSError, ValueError):  # the child is gone: the receiver fails what waits
-                return
+            with self._send_lock:
+                with self._wake:
+                    predictions = self._drain(MAX_ITEMS_PER_MESSAGE)
+                if not predictions:
+                    continue  # an outcome took them along
+                try:
+                    self._conn.send(("work", predictions, []))
+                except (OSError, ValueError):  # the child is gone: the receiver fails what waits
+                    return
 
     def _receive_loop(self) -> None:
         while True:
@@ -180,11 +193,7 @@ class WriterProcess:
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written in the child."""
         future: Future[bool] = Future()
-        with self._wake:
-            key = next(self._ids)
-            self._waiting[key] = future
-            self._outcomes.append((key, ("flush", timeout)))
-            self._wake.notify()
+        self._send_now(future, ("flush", timeout))
         try:
             return bool(future.result(timeout + 5))
         except (TimeoutError, StoreError):
