@@ -26,6 +26,7 @@ from supportability.online.store import (
     OnlineStore,
     OutcomeConflict,
     PredictionNotFound,
+    Record,
     StoredOutcome,
     StoreError,
     StoreUnavailable,
@@ -43,7 +44,7 @@ _URGENCY_NAMES = messages.URGENCY_NAMES
 
 
 @dataclass(frozen=True, slots=True)
-class Served:
+class Served(Record):
     """What the request path hands the writer: small and picklable (the writer may be another
     process); the columns are extracted on the writer's side."""
 
