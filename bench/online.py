@@ -5,7 +5,7 @@ writes on SQLite and on PostgreSQL, all in one run on loopback.
   alternation at concurrency 1 and 8, so the ratio is of figures taken minutes apart at most.
 - RecordOutcome at concurrency 8 (ghz), each call a new outcome for a distinct logged
   prediction, so every call is a real durable write; the warm-up writes outcomes of its own.
-- BatchRecordOutcomes of 1,000 distinct outcomes from 4 client threads: outcomes/s and p99.
+- BatchRecordOutcomes of 1,000 distinct outcomes at concurrency 4 (ghz): outcomes/s and p99.
 - The same two on a throwaway PostgreSQL 15 (synchronous_commit on, fsync on).
 
     .venv/bin/python bench/online.py [--seconds 10] [--registry var/registry]
@@ -19,9 +19,7 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -31,7 +29,7 @@ import tools
 from protoset import file_descriptor_set
 from supportability.client import Client
 from supportability.testing import PostgresServer
-from supportability.v1 import outcome_pb2, outcome_service_pb2, prediction_service_pb2, support_case_pb2
+from supportability.v1 import outcome_pb2, outcome_service_pb2, support_case_pb2
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = Path(os.environ.get("SUPPORTABILITY_ROOT") or BENCH_DIR.parent)
@@ -41,8 +39,10 @@ VECTORS = REPO / "tests" / "vectors" / "cases.json"
 RECORD_OUTCOME = "supportability.v1.OutcomeService.RecordOutcome"
 WARMUP_OUTCOMES = 500
 BATCH_SIZE = 1_000
-BATCH_THREADS = 4
-BATCH_CALLS_PER_THREAD = 8
+BATCH_RECORD_OUTCOMES = "supportability.v1.OutcomeService.BatchRecordOutcomes"
+BATCH_CONCURRENCY = 4
+BATCH_WARMUP = 4  # batches
+BATCH_MEASURED = 40
 
 
 def _predictions(address: str, prefix: str, count: int) -> None:
@@ -93,31 +93,20 @@ def _outcome_loads(prefix: str, count: int) -> tuple[ghz.Load, ghz.Load]:
             ghz.Load(RECORD_OUTCOME, protoset, requests(WARMUP_OUTCOMES, count, f"{prefix}-measured.bin")))
 
 
-def _batches(address: str, prefix: str, first: int) -> dict[str, float]:
-    """BatchRecordOutcomes from BATCH_THREADS threads; outcomes/s over the whole run, and latencies."""
-    latencies: list[float] = []
-    lock = threading.Lock()
+def _batch_loads(prefix: str, first: int) -> tuple[ghz.Load, ghz.Load]:
+    """(warm-up, measured) BatchRecordOutcomes requests of BATCH_SIZE distinct outcomes each."""
+    protoset = WORKDIR / "outcomes.protoset"
 
-    def send(thread: int) -> None:
-        with Client(address, timeout=60) as client:
-            for call in range(BATCH_CALLS_PER_THREAD):
-                base = first + (thread * BATCH_CALLS_PER_THREAD + call) * BATCH_SIZE
-                outcomes = [_outcome(f"{prefix}-{i}", i) for i in range(base, base + BATCH_SIZE)]
-                started = time.perf_counter()
-                client.batch_record_outcomes(outcomes)
-                with lock:
-                    latencies.append(time.perf_counter() - started)
+    def batches(start: int, count: int, name: str) -> Path:
+        requests = (outcome_service_pb2.BatchRecordOutcomesRequest(outcomes=[
+            _outcome(f"{prefix}-{i}", i) for i in range(first + b * BATCH_SIZE, first + (b + 1) * BATCH_SIZE)])
+            for b in range(start, start + count))  # fmt: skip
+        return ghz.write_requests(requests, WORKDIR / name)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=send, args=(t,)) for t in range(BATCH_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"outcomes_per_second": len(latencies) * BATCH_SIZE / elapsed,
-            "p50_ms": 1e3 * statistics.median(ordered), "p99_ms": 1e3 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]}
+    return (ghz.Load(BATCH_RECORD_OUTCOMES, protoset, batches(0, BATCH_WARMUP, f"{prefix}-batch-warmup.bin"),
+                     cases_per_call=BATCH_SIZE),
+            ghz.Load(BATCH_RECORD_OUTCOMES, protoset, batches(BATCH_WARMUP, BATCH_MEASURED, f"{prefix}-batch.bin"),
+                     cases_per_call=BATCH_SIZE))
 
 
 def _figures(m: ghz.Measurement) -> dict[str, float | None]:
@@ -152,7 +141,7 @@ def main() -> int:
             server = stack.enter_context(targets.service(args.registry, WORKDIR, name=f"outcomes-{backend}", store=store))
             needed = WARMUP_OUTCOMES + 40_000
             batch_first = needed
-            total = needed + BATCH_THREADS * BATCH_CALLS_PER_THREAD * BATCH_SIZE
+            total = needed + (BATCH_WARMUP + BATCH_MEASURED) * BATCH_SIZE
             print(f"bench: logging {total} predictions on {backend}", file=sys.stderr)
             _predictions(server.address, backend, total)
             warmup, measured = _outcome_loads(backend, needed)
@@ -164,7 +153,14 @@ def main() -> int:
             if m.errors:
                 failures.append(f"RecordOutcome on {backend}: {m.errors}")
             print(f"bench: BatchRecordOutcomes x{BATCH_SIZE} on {backend}", file=sys.stderr)
-            results["outcomes"][backend]["batch_record_outcomes"] = _batches(server.address, backend, batch_first)
+            warmup, measured = _batch_loads(backend, batch_first)
+            m = ghz.measure(ghz_binary, f"batch-{backend}", server.address, measured, server.cpu_seconds,
+                            concurrency=BATCH_CONCURRENCY, seconds=args.seconds, warmup_calls=BATCH_WARMUP,
+                            warmup_load=warmup, max_calls=BATCH_MEASURED)
+            results["outcomes"][backend]["batch_record_outcomes"] = _figures(m) | {
+                "outcomes_per_second": m.cases_per_second}
+            if m.errors:
+                failures.append(f"BatchRecordOutcomes on {backend}: {m.errors}")
 
     print(render(results))
     (WORKDIR.parent / "online.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -76,7 +76,7 @@ def outcome_violations(outcome: outcome_pb2.Outcome, path: str) -> list[FieldVio
         out.append(FieldViolation(f"{path}.helpful_article_ids", "lists an article more than once"))
     if outcome.HasField("occur_time") and not 0 <= outcome.occur_time.seconds <= LATEST_TIMESTAMP_SECONDS:
         out.append(FieldViolation(f"{path}.occur_time", "outside years 1970 to 9999"))
-    if target is not None and not out and not _values(outcome).given():
+    if target is not None and not out and not _records_something(outcome):
         out.append(FieldViolation(f"{path}", "names a prediction but records no outcome field"))
     return out
 
@@ -87,6 +87,20 @@ def batch_size_violations(count: int) -> list[FieldViolation]:
     if count > MAX_BATCH_OUTCOMES:
         return [FieldViolation("outcomes", f"{count} outcomes; at most {MAX_BATCH_OUTCOMES} per call")]
     return []
+
+
+def _records_something(outcome: outcome_pb2.Outcome) -> bool:
+    """Whether any outcome field is set (the cheap test, without building the values)."""
+    return bool(
+        outcome.final_urgency
+        or outcome.csat_rating
+        or outcome.csat_score
+        or outcome.helpful_article_ids
+        or any(outcome.HasField(name) for name in _OPTIONAL_FIELDS)
+    )
+
+
+_OPTIONAL_FIELDS = ("resolved_queue", "escalated", "resolution_hours", "decision_overridden")
 
 
 def _values(outcome: outcome_pb2.Outcome) -> OutcomeValues:
