@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from supportability.cli import main
-from supportability.cli.online import parse_age, parse_since
+from supportability.cli.options import parse_age, parse_since
 from supportability.online.drift import NO_REFERENCE
 from supportability.online.report import write_online_report
 from supportability.online.sql_store import SqlStore

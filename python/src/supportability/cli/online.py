@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from supportability.cli.options import fail, registry_option
+from supportability.cli.options import fail, parse_age, parse_since, registry_option
 
 if TYPE_CHECKING:
     from supportability.online.sql_store import SqlStore
 
 DEFAULT_STORE = "sqlite:///var/online.db"  # as online/database.py (not imported: --help stays light)
 DEFAULT_OUT = "var/online-report"
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 store_option = click.option(
     "--store", "store_url", default=DEFAULT_STORE, show_default=True, help="Online store URL (SQLAlchemy)."
 )
-
-
-def parse_age(text: str) -> timedelta:
-    """ "90d", "12h", "30m", "45s" or "2w" as a timedelta."""
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
-    if found is None:
-        raise ValueError(f"{text!r} is not an age such as 7d, 12h or 30m")
-    return timedelta(seconds=float(found[1]) * _UNITS[found[2]])
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """An age before `now` ("7d") or an ISO date or time (UTC unless it says otherwise)."""
-    try:
-        return (now or datetime.now(UTC)) - parse_age(text)
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is neither an age (7d, 12h) nor an ISO date or time") from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _open(store_url: str) -> SqlStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
@@ -81,18 +82,35 @@ def print_skipped(skipped) -> None:
             click.echo(f"  ... and {len(skipped) - 20} more", err=True)
 
 
-_AGE_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_age(text: str) -> timedelta:
+    """ "90d", "12h", "30m", "45s" or "2w" as a timedelta."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if found is None:
+        raise ValueError(f"{text!r} is not an age such as 7d, 12h or 30m")
+    return timedelta(seconds=float(found[1]) * _AGE_UNITS[found[2]])
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """An age before `now` ("7d") or an ISO date or time (UTC unless it says otherwise)."""
+    try:
+        return (now or datetime.now(UTC)) - parse_age(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither an age (7d, 12h) nor an ISO date or time") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def since_time(age: str | None) -> datetime | None:
-    """The start of a window given as an age back from now: 90m, 12h, 30d, 2w (None: no start)."""
+    """`--since` as the start of a window (None: no start); a bad value is a usage error."""
     if age is None:
         return None
-    text = age.strip().lower()
     try:
-        amount = float(text[:-1])
-        if not amount > 0:
-            raise ValueError(age)
-        return datetime.now(UTC) - timedelta(seconds=amount * _AGE_UNITS[text[-1:]])
-    except (KeyError, ValueError, OverflowError):
-        fail(f"--since expects a positive age such as 30d, 12h, 90m or 2w, got {age!r}")
+        return parse_since(age)
+    except ValueError as exc:
+        fail(f"--since: {exc}")
