@@ -2,27 +2,13 @@
 
 require "test_helper"
 require "support/cases"
-require "support/fake_service"
+require "support/fake_client"
 require "socket"
 require "stringio"
 
 # The client against an in-process Ruby gRPC server whose replies each test scripts.
 class ClientTest < Minitest::Test
-  UUID = /\A\h{8}-\h{4}-\h{4}-\h{4}-\h{12}\z/
-  Codes = GRPC::Core::StatusCodes
-  FAKE = FakeService.new
-  Minitest.after_run { FAKE.stop }
-
-  def setup
-    FAKE.reset
-    @events = []
-    @client = Supportability::Client.new(target: FAKE.target, deadline: 2,
-                                         instrumenter: ->(event, payload) { @events << [event, payload] })
-  end
-
-  def teardown
-    @client.close
-  end
+  include FakeClient
 
   def test_predict_case_from_keywords_returns_the_response_with_readers
     response = @client.predict_case(support_case: Cases.payout)

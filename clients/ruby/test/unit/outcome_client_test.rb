@@ -1,26 +1,12 @@
 # frozen_string_literal: true
 
 require "test_helper"
-require "support/fake_service"
+require "support/fake_client"
 
 # The outcome calls (RecordOutcome, BatchRecordOutcomes, GetPredictionRecord) against the
 # in-process fake service. Their errors are in errors_test.rb.
 class OutcomeClientTest < Minitest::Test
-  UUID = /\A\h{8}-\h{4}-\h{4}-\h{4}-\h{12}\z/
-  Codes = GRPC::Core::StatusCodes
-  FAKE = FakeService.new
-  Minitest.after_run { FAKE.stop }
-
-  def setup
-    FAKE.reset
-    @events = []
-    @client = Supportability::Client.new(target: FAKE.target, deadline: 2,
-                                         instrumenter: ->(event, payload) { @events << [event, payload] })
-  end
-
-  def teardown
-    @client.close
-  end
+  include FakeClient
 
   def test_record_outcome_from_a_hash_sends_the_given_fields_only
     response = @client.record_outcome(outcome: {
