@@ -37,7 +37,11 @@ class ForkSafetyTest < Minitest::Test
   end
 
   def test_grpc_used_by_other_code_in_the_master_is_reported_the_same_way
+    # Here the gem learns of the fork from grpc's own error, and Debian's grpc 1.51 now and then
+    # hangs the child instead of raising (seen once in a loaded make test): one retry tells such a
+    # hang from a gem that translates nothing, which fails both times.
     report = run_scenario("foreign").dig("worker", "report")
+    report = run_scenario("foreign").dig("worker", "report") if report == "hung"
     assert_match(/\Aworker: Supportability::ForkError: .*forked from a process that had already made a gRPC call/,
                  report)
   end
