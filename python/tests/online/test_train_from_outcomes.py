@@ -106,7 +106,7 @@ def test_without_case_text_it_fails_clearly_and_a_cases_file_supplies_it(simulat
     assert code != 0 and "no online store at" in output
     assert not (simulated.directory / "absent.db").exists()
     code, output = _train("--store", url, "--registry", registry, "--since", "soon")
-    assert code != 0 and "--since expects a positive age such as 30d" in output
+    assert code != 0 and "--since: 'soon' is neither an age (7d, 12h) nor an ISO date" in output
 
 
 def _record(n: int, case_id: str, text: str | None, **values: object) -> tuple[LoggedPrediction, StoredOutcome]:
