@@ -36,11 +36,6 @@ from supportability.registry import Registry, RegistryError
 from supportability.v1 import outcome_service_pb2, prediction_pb2
 
 T = TypeVar("T")
-_ACTION_NAMES = {
-    prediction_pb2.DECISION_ACTION_AUTO_ROUTE: "auto_route",
-    prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE: "human_triage",
-}
-_URGENCY_NAMES = messages.URGENCY_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +61,11 @@ def logged_prediction(served: Served) -> LoggedPrediction:
         latency_ms=served.latency_ms,
         routing=tuple((q.queue, q.probability) for q in p.routing.top_queues),
         escalation_probability=p.escalation.probability if p.HasField("escalation") else None,
-        urgency_level=_URGENCY_NAMES.get(p.urgency.level) if p.HasField("urgency") else None,
+        urgency_level=messages.URGENCY_NAMES.get(p.urgency.level) if p.HasField("urgency") else None,
         csat_risk_probability=p.csat_risk.probability if p.HasField("csat_risk") else None,
         resolution_p50_hours=p.resolution_time.p50_hours if p.HasField("resolution_time") else None,
         resolution_p90_hours=p.resolution_time.p90_hours if p.HasField("resolution_time") else None,
-        decision_action=_ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
+        decision_action=messages.ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
         decision_confidence=p.decision.confidence if p.HasField("decision") else None,
         decision_threshold=p.decision.threshold if p.HasField("decision") else None,
         inputs=served.inputs,
@@ -120,21 +115,17 @@ class OnlineLoop:
     def __init__(
         self,
         store: OnlineStore,
+        writer: Writer,
         *,
         log_predictions: bool = True,
         keep_case_text: bool = False,
-        queue_size: int = DEFAULT_QUEUE_SIZE,
-        events: WriterEvents | None = None,
         retention_days: float = 0.0,
-        writer: Writer | None = None,
     ) -> None:
-        self.store = store
+        self.store = store  # reads and retention; every write goes through `writer`
+        self.writer = writer
         self.log_predictions = log_predictions
         self.keep_case_text = keep_case_text
         self.retention = timedelta(days=retention_days) if retention_days > 0 else None
-        self.writer: Writer = writer or OnlineWriter(
-            store, to_logged=logged_prediction, queue_size=queue_size, events=events
-        )
 
     # -- predictions -------------------------------------------------------------------------------
 
@@ -241,20 +232,26 @@ def known_queues_of(registry: Registry) -> Callable[[str], frozenset[str] | None
     return known_queues
 
 
-def open_loop(store_url: str, registry: Registry, *, writer_process: bool = False, **options: Any) -> OnlineLoop:
+def open_loop(
+    store_url: str,
+    registry: Registry,
+    *,
+    writer_process: bool = False,
+    queue_size: int = DEFAULT_QUEUE_SIZE,
+    events: WriterEvents | None = None,
+    **options: Any,
+) -> OnlineLoop:
     """An `OnlineLoop` on the store at `store_url` (created if empty; refused if its schema is stale).
 
     `writer_process` moves every write into a process of its own (what the server does), so the
     store's Python work never competes with serving for the GIL; otherwise a thread writes.
     """
     store = SqlStore(store_url, known_queues=known_queues_of(registry))
+    writer: Writer
     if writer_process:
         from supportability.online.writer_process import WriterProcess
 
-        options["writer"] = WriterProcess(
-            store_url,
-            str(registry.path),
-            queue_size=options.pop("queue_size", DEFAULT_QUEUE_SIZE),
-            events=options.pop("events", None),
-        )
-    return OnlineLoop(store, **options)
+        writer = WriterProcess(store_url, str(registry.path), queue_size=queue_size, events=events)
+    else:
+        writer = OnlineWriter(store, to_logged=logged_prediction, queue_size=queue_size, events=events)
+    return OnlineLoop(store, writer, **options)

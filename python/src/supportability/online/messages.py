@@ -21,6 +21,7 @@ MAX_ARTICLES = 100
 MAX_RESOLUTION_HOURS = 24 * 365 * 10  # ten years: anything longer is a unit mistake
 LATEST_TIMESTAMP_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
 
+# The contract's enums as the lower-case names the store and the models use.
 URGENCY_NAMES = {
     prediction_pb2.URGENCY_LOW: "low",
     prediction_pb2.URGENCY_NORMAL: "normal",
@@ -30,6 +31,10 @@ URGENCY_NAMES = {
 URGENCY_NUMBERS = {name: number for number, name in URGENCY_NAMES.items()}
 CSAT_NAMES = {outcome_pb2.CSAT_RATING_GOOD: "good", outcome_pb2.CSAT_RATING_BAD: "bad"}
 CSAT_NUMBERS = {name: number for number, name in CSAT_NAMES.items()}
+ACTION_NAMES = {
+    prediction_pb2.DECISION_ACTION_AUTO_ROUTE: "auto_route",
+    prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE: "human_triage",
+}
 
 
 def _id_violations(value: str, field: str) -> list[FieldViolation]:

@@ -331,11 +331,14 @@ class SqlStore:
         return found
 
     def _target(self, session: Session, prediction_id: str, case_id: str) -> tuple[str, str, str]:
-        probe = OutcomeWrite(prediction_id, case_id, OutcomeValues(), None, False, "", b"")
-        found = self._targets(session, [probe]).get((prediction_id, "" if prediction_id else case_id))
-        if found is None:
+        if prediction_id:
+            found = session.execute(_TARGETS_BY_ID, {"ids": [prediction_id]}).all()
+        else:
+            found = session.execute(_TARGETS_BY_CASE, {"cases": [case_id]}).all()
+        if not found:
             raise PredictionNotFound(prediction_id, case_id)
-        return found
+        pid, case, version = found[-1]  # by case, ids ascend: the last is the latest prediction
+        return pid, case, version
 
     def _current(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
         """The stored outcome rows the writes may touch, by prediction id, as column dicts."""

@@ -110,7 +110,8 @@ class WriterProcess:
         self._send_now(future, group)
         return future
 
-    def _send_now(self, future: Future[Any], job: Any) -> None:
+    def _send_now(self, future: Future[Any], group: Sequence[Any] | None) -> None:
+        """Send an outcome group, or a flush when `group` is None, behind the queued predictions."""
         with self._send_lock:
             with self._wake:
                 if self._closing:
@@ -120,7 +121,8 @@ class WriterProcess:
                 self._waiting[key] = future
                 predictions = self._drain()
             with contextlib.suppress(OSError, ValueError):  # the child is gone: the receiver fails what waits
-                self._conn.send(("work", predictions, [(key, job)]))
+                jobs, flushes = ([], [key]) if group is None else ([(key, group)], [])
+                self._conn.send(("work", predictions, jobs, flushes))
 
     def _drain(self, limit: int | None = None) -> list[Any]:
         """The oldest queued predictions, all or `limit` of them (called holding the condition)."""
@@ -151,7 +153,7 @@ class WriterProcess:
                 if not predictions:
                     continue  # an outcome took them along
                 try:
-                    self._conn.send(("work", predictions, []))
+                    self._conn.send(("work", predictions, [], []))
                 except (OSError, ValueError):  # the child is gone: the receiver fails what waits
                     return
 
@@ -193,9 +195,9 @@ class WriterProcess:
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is written in the child."""
         future: Future[bool] = Future()
-        self._send_now(future, ("flush", timeout))
+        self._send_now(future, None)
         try:
-            return bool(future.result(timeout + 5))
+            return bool(future.result(timeout))
         except (TimeoutError, StoreError):
             return False
 
@@ -281,10 +283,8 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
                     if not predictions:
                         first_pending = time.monotonic()
                     predictions.append(pending)
+                flushes += message[3]
                 for key, group in message[2]:
-                    if isinstance(group, tuple) and group and group[0] == "flush":
-                        flushes.append(key)
-                        continue
                     future: Future[list[StoredOutcome]] = Future()
                     future.add_done_callback(functools.partial(_reply, send, key))
                     jobs.append((group, future))
