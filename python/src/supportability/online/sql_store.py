@@ -267,7 +267,11 @@ class SqlStore:
     def __init__(self, url: str = database.DEFAULT_STORE, *, known_queues: KnownQueues | None = None) -> None:
         self.url = url
         self._writer_engine, self._reader_engine = database.engines(url)
-        database.check_schema(self._writer_engine, url)
+        try:
+            database.check_schema(self._writer_engine, url)
+        except BaseException:  # a refused store leaves no connection behind
+            self.close()
+            raise
         self._write = database.ManagedSessions(self._writer_engine)
         self._read = database.ManagedSessions(self._reader_engine)
         self._known_queues = known_queues or (lambda _version: None)
