@@ -3,6 +3,7 @@ the prediction log, the joined frame, retention and the schema check."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -162,3 +163,49 @@ def test_a_foreign_or_newer_schema_is_refused_by_name(store_url):
         connection.execute(text("DROP TABLE alembic_version"))
     with pytest.raises(SchemaError, match="not a Supportability online store"):
         SqlStore(store_url)
+
+
+def test_sqlite_fast_paths_store_what_sqlalchemy_would(tmp_path):
+    """The prediction log and outcome inserts bypass SQLAlchemy's binding on SQLite (for speed):
+    what is on disk must be what SQLAlchemy's own insert of the same values stores (JSON compared
+    as values: the fast path writes it compact)."""
+    from sqlalchemy import insert
+
+    from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow
+
+    fast = SqlStore(f"sqlite:///{tmp_path}/fast.db", known_queues=lambda version: QUEUES)
+    p, other = _prediction(1), _prediction(2)
+    fast.log_predictions([p, other])
+    occurred = datetime(2026, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
+    values = OutcomeValues(resolved_queue="payouts", helpful_article_ids=("a1", "a2"))
+    written = OutcomeWrite(p.prediction_id, "", values, occurred, False, "req", b"sent")
+    # New rows with and without articles, then a merge into the first.
+    merged = _write(p.prediction_id, escalated=True)
+    fast.record_outcomes([[written], [_write(other.prediction_id, csat_score=4)], [merged]])
+    record = fast.prediction_record(prediction_id=p.prediction_id)
+    assert record.outcome is not None and record.outcome.values.escalated is True
+
+    reference = SqlStore(f"sqlite:///{tmp_path}/reference.db")
+    tables = {"predictions": PredictionRow, "outcomes": OutcomeRow, "outcome_revisions": OutcomeRevisionRow}
+    with fast.engine.connect() as connection:
+        stored = {name: connection.exec_driver_sql(f"SELECT * FROM {name}").all() for name in tables}
+    with fast.engine.connect() as connection:  # the same values, through SQLAlchemy's types
+        values = {name: [dict(r) for r in connection.execute(row.__table__.select()).mappings()]
+                  for name, row in tables.items()}  # fmt: skip
+    with reference.engine.begin() as connection:
+        for name, row in tables.items():
+            connection.execute(insert(row.__table__), values[name])
+    with reference.engine.connect() as connection:
+        expected = {name: connection.exec_driver_sql(f"SELECT * FROM {name}").all() for name in tables}
+    assert _json_parsed(stored) == _json_parsed(expected)
+    fast.close()
+    reference.close()
+
+
+def _json_parsed(tables: dict[str, list]) -> dict[str, list]:
+    """Raw rows with JSON arrays and objects parsed; everything else (JSON null included) as stored."""
+
+    def value(v: object) -> object:
+        return json.loads(v) if isinstance(v, str) and v[:1] in ("[", "{") else v
+
+    return {name: [tuple(value(v) for v in row) for row in rows] for name, rows in tables.items()}

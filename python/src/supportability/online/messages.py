@@ -7,9 +7,12 @@ batch error names each bad outcome by index.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from datetime import UTC, datetime
+
+from google.protobuf import timestamp_pb2
 
 from supportability.errors import FieldViolation
 from supportability.online.store import OutcomeValues, OutcomeWrite, PredictionRecord, StoredOutcome
@@ -134,14 +137,30 @@ def outcome_write(outcome: outcome_pb2.Outcome, request_id: str) -> OutcomeWrite
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    """Cached: a round's outcomes share their record and update times, and FromDatetime is slow
+    (never mutate what this returns; it is copied)."""
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
 def _set_time(target: object, field: str, value: datetime | None) -> None:
     if value is not None:
-        getattr(target, field).FromDatetime(value)
+        getattr(target, field).CopyFrom(_timestamp(value))
 
 
 def recorded_outcome_to_proto(stored: StoredOutcome) -> outcome_pb2.RecordedOutcome:
+    recorded = outcome_pb2.RecordedOutcome(
+        prediction_id=stored.prediction_id,
+        case_id=stored.case_id,
+        model_version=stored.model_version,
+        outside_label_set=stored.outside_label_set,
+    )
+    outcome = recorded.outcome  # filled in place: a batch answers with a thousand of these
+    outcome.prediction_id = stored.prediction_id
     v = stored.values
-    outcome = outcome_pb2.Outcome(prediction_id=stored.prediction_id)
     if v.resolved_queue is not None:
         outcome.resolved_queue = v.resolved_queue
     if v.escalated is not None:
@@ -159,13 +178,6 @@ def recorded_outcome_to_proto(stored: StoredOutcome) -> outcome_pb2.RecordedOutc
     if v.decision_overridden is not None:
         outcome.decision_overridden = v.decision_overridden
     _set_time(outcome, "occur_time", stored.occur_time)
-    recorded = outcome_pb2.RecordedOutcome(
-        prediction_id=stored.prediction_id,
-        case_id=stored.case_id,
-        model_version=stored.model_version,
-        outcome=outcome,
-        outside_label_set=stored.outside_label_set,
-    )
     _set_time(recorded, "record_time", stored.record_time)
     _set_time(recorded, "update_time", stored.update_time)
     return recorded

@@ -10,8 +10,11 @@ SQLite's writer lock serialises writes anyway).
 from __future__ import annotations
 
 import json
+import json.encoder
+import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]  # CPython's C encoder
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -53,18 +56,42 @@ OUTCOME_WRITER_LOCK = 0x5355504F  # "SUPO"
 IN_CHUNK = 900
 PREDICTIONS = cast(Table, PredictionRow.__table__)
 _PREDICTION_FIELDS = LoggedPrediction.__slots__
-_SQLITE_LOG = (
-    f"INSERT OR IGNORE INTO predictions ({', '.join(_PREDICTION_FIELDS)}) "
-    f"VALUES ({', '.join('?' for _ in _PREDICTION_FIELDS)})"
+_PREDICTION_VALUES = operator.attrgetter(*_PREDICTION_FIELDS)
+_PREDICTION_TIME, _PREDICTION_ROUTING, _PREDICTION_INPUTS = (
+    _PREDICTION_FIELDS.index(name) for name in ("predict_time", "routing", "inputs")
 )
-_to_json = json.JSONEncoder(separators=(",", ":")).encode
+# The arguments: no circular check, no default, ASCII output, no indent, compact separators, keys
+# in order, no skipped keys, NaN allowed (as json.dumps).
+_encode = c_make_encoder(None, None, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def _to_json(value: Any) -> str:
+    """Compact JSON, as SQLAlchemy's JSON type stores it. The C encoder, made once: JSONEncoder
+    makes a new one per call, which cost more than the encoding of a logged prediction's JSON."""
+    return "".join(_encode(value, 0))
+
+
+def _sqlite_insert(table: str, columns: Sequence[str], verb: str = "INSERT") -> str:
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+_SQLITE_LOG = _sqlite_insert("predictions", _PREDICTION_FIELDS, "INSERT OR IGNORE")
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """A time as SQLAlchemy's DateTime stores it on SQLite: naive UTC text, to the microsecond."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _sqlite_row(p: LoggedPrediction) -> tuple[Any, ...]:
     """A logged prediction as SQLAlchemy would store it on SQLite (naive UTC text times, JSON text)."""
-    time = p.predict_time.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    special = {"predict_time": time, "routing": _to_json(p.routing), "inputs": _to_json(p.inputs)}
-    return tuple(special[name] if name in special else getattr(p, name) for name in _PREDICTION_FIELDS)
+    row = list(_PREDICTION_VALUES(p))
+    row[_PREDICTION_TIME] = _sqlite_time(row[_PREDICTION_TIME])
+    row[_PREDICTION_ROUTING] = _to_json(row[_PREDICTION_ROUTING])
+    row[_PREDICTION_INPUTS] = _to_json(row[_PREDICTION_INPUTS])
+    return tuple(row)  # SQLAlchemy passes tuples through to the driver as they are
 
 
 OUTCOMES = cast(Table, OutcomeRow.__table__)
@@ -84,6 +111,11 @@ _OUTCOMES_BY_CASE = select(OUTCOMES).where(
 )
 _INSERT_OUTCOMES = insert(OUTCOMES)
 _INSERT_REVISIONS = insert(REVISIONS)
+_REVISION_COLUMNS = ("prediction_id", "sent", "correction", "record_time", "request_id")
+_SQLITE_OUTCOMES = _sqlite_insert("outcomes", OUTCOME_COLUMNS)
+_SQLITE_REVISIONS = _sqlite_insert("outcome_revisions", _REVISION_COLUMNS)
+_OUTCOME_TIMES = [OUTCOME_COLUMNS.index(name) for name in ("occur_time", "record_time", "update_time")]
+_OUTCOME_ARTICLES = OUTCOME_COLUMNS.index("helpful_article_ids")
 _UPDATE_OUTCOMES = (
     update(OUTCOMES)
     .where(OUTCOMES.c.prediction_id == bindparam("key"))
@@ -218,16 +250,44 @@ class _Round:
 
     def flush(self, session: Session) -> None:
         """Write the round back: new rows, changed rows and revisions, one statement each."""
-        if self.created:
-            session.execute(_INSERT_OUTCOMES, [self.state[pid] for pid in sorted(self.created)])
+        if session.get_bind().dialect.name == "sqlite":
+            self._insert_on_sqlite(session)
+        else:
+            if self.created:
+                session.execute(_INSERT_OUTCOMES, [self.state[pid] for pid in sorted(self.created)])
+            if self.revisions:
+                session.execute(_INSERT_REVISIONS, self.revisions)
         changed = sorted(self.changed - self.created)
         if changed:
             columns = [name for name in OUTCOME_COLUMNS if name != "prediction_id"]
             session.execute(
                 _UPDATE_OUTCOMES, [{"key": pid, **{n: self.state[pid][n] for n in columns}} for pid in changed]
             )
+
+    def _insert_on_sqlite(self, session: Session) -> None:
+        """The inserts as tuples in SQLite's storage format, as the prediction log does: binding a
+        round's times and JSON through SQLAlchemy cost more than the inserts themselves."""
+        now = _sqlite_time(self.now)
+
+        def stored_time(value: datetime | None) -> str | None:
+            return now if value is self.now else _sqlite_time(value)  # most times are the round's own
+
+        rows = []
+        for pid in sorted(self.created):
+            row = [self.state[pid][name] for name in OUTCOME_COLUMNS]
+            for i in _OUTCOME_TIMES:
+                row[i] = stored_time(row[i])
+            row[_OUTCOME_ARTICLES] = _to_json(row[_OUTCOME_ARTICLES])  # None as JSON null, as SQLAlchemy stores it
+            rows.append(tuple(row))
+        connection = session.connection()
+        if rows:
+            connection.exec_driver_sql(_SQLITE_OUTCOMES, rows)
         if self.revisions:
-            session.execute(_INSERT_REVISIONS, self.revisions)
+            revisions = [
+                (r["prediction_id"], r["sent"], r["correction"], stored_time(r["record_time"]), r["request_id"])
+                for r in self.revisions
+            ]
+            connection.exec_driver_sql(_SQLITE_REVISIONS, revisions)
 
 
 def _logged(row: PredictionRow) -> LoggedPrediction:

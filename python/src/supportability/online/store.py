@@ -7,7 +7,7 @@ against `OnlineStore` and these records; the ORM rows stay in `sql_store.py`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,8 +34,20 @@ class Record:
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        names: tuple[str, ...] = self.__slots__  # the dataclass's fields, in order
-        return type(self), tuple(getattr(self, name) for name in names)
+        cls = type(self)
+        values = _FIELD_VALUES.get(cls) or _FIELD_VALUES.setdefault(cls, _field_values(self.__slots__))
+        return cls, values(self)
+
+
+def _field_values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """One C call that reads a record's fields in order (a slots dataclass's slots are its fields)."""
+    if len(names) == 1:  # attrgetter of one name returns the value itself, not a 1-tuple
+        name = names[0]
+        return lambda record: (getattr(record, name),)
+    return operator.attrgetter(*names)
+
+
+_FIELD_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # by record class
 
 
 @dataclass(frozen=True, slots=True)

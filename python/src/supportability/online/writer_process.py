@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import itertools
 import logging
 import multiprocessing
@@ -164,13 +163,13 @@ class WriterProcess:
             except (EOFError, OSError):
                 break
             kind = message[0]
-            if kind == "result":
-                _, key, failed, value = message
-                future = self._waiting.pop(key)
-                if failed:
-                    future.set_exception(value)
-                else:
-                    future.set_result(value)
+            if kind == "results":
+                for key, failed, value in message[1]:
+                    future = self._waiting.pop(key)
+                    if failed:
+                        future.set_exception(value)
+                    else:
+                        future.set_result(value)
             elif kind == "written":
                 self._events.written(message[1])
             elif kind == "dropped":
@@ -248,12 +247,13 @@ def _child_main(conn: Connection, store_url: str, registry_path: str, queue_size
     store.close()
 
 
-def _reply(send: Callable[..., None], key: int, future: Future[Any]) -> None:
+def _result(key: int, future: Future[Any]) -> tuple[int, bool, Any]:
+    """(key, failed, value) of a finished job, for the parent's `results` message."""
     exc = future.exception()
     if exc is None:
-        send("result", key, False, future.result())
-    else:  # only the store's own errors are known to pickle
-        send("result", key, True, exc if isinstance(exc, StoreError) else StoreUnavailable(repr(exc)))
+        return key, False, future.result()
+    # Only the store's own errors are known to pickle.
+    return key, True, exc if isinstance(exc, StoreError) else StoreUnavailable(repr(exc))
 
 
 def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[..., None]) -> None:
@@ -268,6 +268,7 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
         else:
             timeout = None if rounds.store_up else RECOVERY_CHECK_SECONDS
         jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]] = []
+        keys: list[int] = []  # of the jobs, in order
         flushes: list[int] = []
         try:
             while conn.poll(timeout):
@@ -285,9 +286,8 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
                     predictions.append(pending)
                 flushes += message[3]
                 for key, group in message[2]:
-                    future: Future[list[StoredOutcome]] = Future()
-                    future.add_done_callback(functools.partial(_reply, send, key))
-                    jobs.append((group, future))
+                    keys.append(key)
+                    jobs.append((group, Future()))
         except (EOFError, OSError):
             closing = True  # the parent died: write what is queued, then go
         lingered = predictions and time.monotonic() - first_pending >= PREDICTION_LINGER_SECONDS
@@ -296,8 +296,11 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
                 rounds.write_predictions(predictions[start : start + MAX_PREDICTIONS_PER_ROUND])
             predictions = []
         for start in range(0, len(jobs), MAX_OUTCOME_GROUPS_PER_ROUND):
-            rounds.write_outcomes(jobs[start : start + MAX_OUTCOME_GROUPS_PER_ROUND])
-        for key in flushes:
-            send("result", key, False, True)
+            part = slice(start, start + MAX_OUTCOME_GROUPS_PER_ROUND)
+            rounds.write_outcomes(jobs[part])
+            # One message for the round's callers: a message each cost the parent a wake-up each.
+            send("results", [_result(key, future) for key, (_, future) in zip(keys[part], jobs[part], strict=True)])
+        if flushes:
+            send("results", [(key, False, True) for key in flushes])
         if not (predictions or jobs or flushes) and not rounds.store_up:
             rounds.check_store()
