@@ -105,3 +105,4 @@ bench: setup model $(JAVA_CLASSPATH) ## throughput and latency side by side with
 
 clean: ## remove build output (keeps the venv and the registry)
 	rm -rf clients/java/target .cache/stamps
+	$(PY) bench/assistant.py  # what supportability mcp adds to a PredictCase over stdio; its memory

@@ -21,7 +21,7 @@ FLOORS = [
     {"online"},
     {"benchmarks"},
     {"serving"},
-    {"cli"},
+    {"cli", "assistant"},
     {"testing", "__main__", "__init__"},
 ]
 FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}

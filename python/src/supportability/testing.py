@@ -92,6 +92,56 @@ class ServerProcess:
         self._dir.cleanup()
 
 
+class McpHttpProcess:
+    """`python -m supportability mcp --transport http` on 127.0.0.1:0, for as long as the `with` block.
+
+    with McpHttpProcess("--target", server.target) as mcp:
+        mcp.url  # http://127.0.0.1:PORT/mcp
+    """
+
+    def __init__(self, *args: str, start_timeout: float = 60.0) -> None:
+        self.args = args
+        self.start_timeout = start_timeout
+        self.url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self._dir = tempfile.TemporaryDirectory(prefix="supportability-mcp-")
+        self.log_path = Path(self._dir.name) / "mcp.log"
+
+    def __enter__(self) -> McpHttpProcess:
+        ready = Path(self._dir.name) / "ready"
+        self._log = open(self.log_path, "wb")
+        command = ["mcp", "--transport=http", "--port=0", f"--ready-file={ready}", *self.args]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "supportability", *command],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + self.start_timeout
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise RuntimeError(f"the MCP server did not start; its log:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+        self.url = ready.read_text()
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        self._dir.cleanup()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 import uvloop
 
+from supportability.cli.assistant import mcp_command
 from supportability.cli.data import data
 from supportability.cli.models import models
 from supportability.cli.online import online
@@ -92,5 +93,5 @@ def _ensure_model(registry_path: str) -> None:
         train_default(registry_path, progress=True)
 
 
-for command in (data, models, train, evaluate, simulate, online):
+for command in (data, models, train, evaluate, simulate, online, mcp_command):
     main.add_command(command)
