@@ -45,7 +45,8 @@ class GeneratedCodeTest < Minitest::Test
   def test_service_stubs_cover_the_contract
     rpcs = Supportability::V1::PredictionService::Service.rpc_descs.keys
     assert_equal %i[PredictCase BatchPredictCases StreamPredictCases], rpcs
-    assert_equal %i[ListModels GetModel], Supportability::V1::ModelService::Service.rpc_descs.keys
+    assert_equal %i[ListModels GetModel ListExperiments GetExperiment],
+                 Supportability::V1::ModelService::Service.rpc_descs.keys
     assert_equal %i[RecordOutcome BatchRecordOutcomes GetPredictionRecord],
                  Supportability::V1::OutcomeService::Service.rpc_descs.keys
   end

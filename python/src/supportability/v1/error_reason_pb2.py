@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$supportability/v1/error_reason.proto\x12\x11supportability.v1*\xc7\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x45RROR_REASON_INVALID_CASE\x10\x01\x12 \n\x1c\x45RROR_REASON_INVALID_REQUEST\x10\x02\x12(\n$ERROR_REASON_MODEL_VERSION_NOT_FOUND\x10\x03\x12!\n\x1d\x45RROR_REASON_MODEL_NOT_LOADED\x10\x04\x12\x1b\n\x17\x45RROR_REASON_OVERLOADED\x10\x05\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x06\x12\"\n\x1e\x45RROR_REASON_DEADLINE_EXCEEDED\x10\x07\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x08\x12%\n!ERROR_REASON_PREDICTION_NOT_FOUND\x10\t\x12!\n\x1d\x45RROR_REASON_OUTCOME_CONFLICT\x10\n\x12 \n\x1c\x45RROR_REASON_INVALID_OUTCOME\x10\x0b\x12\"\n\x1e\x45RROR_REASON_STORE_UNAVAILABLE\x10\x0c\x42@\n\x15\x64\x65v.supportability.v1B\x10\x45rrorReasonProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$supportability/v1/error_reason.proto\x12\x11supportability.v1*\xee\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x45RROR_REASON_INVALID_CASE\x10\x01\x12 \n\x1c\x45RROR_REASON_INVALID_REQUEST\x10\x02\x12(\n$ERROR_REASON_MODEL_VERSION_NOT_FOUND\x10\x03\x12!\n\x1d\x45RROR_REASON_MODEL_NOT_LOADED\x10\x04\x12\x1b\n\x17\x45RROR_REASON_OVERLOADED\x10\x05\x12 \n\x1c\x45RROR_REASON_UNAUTHENTICATED\x10\x06\x12\"\n\x1e\x45RROR_REASON_DEADLINE_EXCEEDED\x10\x07\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x08\x12%\n!ERROR_REASON_PREDICTION_NOT_FOUND\x10\t\x12!\n\x1d\x45RROR_REASON_OUTCOME_CONFLICT\x10\n\x12 \n\x1c\x45RROR_REASON_INVALID_OUTCOME\x10\x0b\x12\"\n\x1e\x45RROR_REASON_STORE_UNAVAILABLE\x10\x0c\x12%\n!ERROR_REASON_EXPERIMENT_NOT_FOUND\x10\rB@\n\x15\x64\x65v.supportability.v1B\x10\x45rrorReasonProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025dev.supportability.v1B\020ErrorReasonProtoP\001\352\002\022Supportability::V1'
   _globals['_ERRORREASON']._serialized_start=60
-  _globals['_ERRORREASON']._serialized_end=515
+  _globals['_ERRORREASON']._serialized_end=554
 # @@protoc_insertion_point(module_scope)

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from supportability.v1 import prediction_pb2 as supportability_dot_v1_dot_prediction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%supportability/v1/model_service.proto\x12\x11supportability.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"supportability/v1/prediction.proto\"A\n\x08LabelSet\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06labels\x18\x02 \x03(\t\"N\n\x13TrainingDataSummary\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x12\n\ncase_count\x18\x02 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"[\n\x06Metric\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\r\n\x05slice\x18\x04 \x01(\t\"\xfd\x02\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.supportability.v1.ModelState\x12&\n\x05tasks\x18\x04 \x03(\x0e\x32\x17.supportability.v1.Task\x12/\n\nlabel_sets\x18\x05 \x03(\x0b\x32\x1b.supportability.v1.LabelSet\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\rtraining_data\x18\x07 \x01(\x0b\x32&.supportability.v1.TrainingDataSummary\x12\x32\n\x0foffline_metrics\x18\x08 \x03(\x0b\x32\x19.supportability.v1.Metric\x12*\n\x04kind\x18\t \x01(\x0e\x32\x1c.supportability.v1.ModelKind\":\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.supportability.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\";\n\x10GetModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.supportability.v1.Model*^\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15MODEL_STATE_AVAILABLE\x10\x01\x12\x18\n\x14MODEL_STATE_PROMOTED\x10\x02*n\n\tModelKind\x12\x1a\n\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MODEL_KIND_LINEAR\x10\x01\x12\x16\n\x12MODEL_KIND_TEACHER\x10\x02\x12\x16\n\x12MODEL_KIND_STUDENT\x10\x03\x32\xbe\x01\n\x0cModelService\x12Y\n\nListModels\x12$.supportability.v1.ListModelsRequest\x1a%.supportability.v1.ListModelsResponse\x12S\n\x08GetModel\x12\".supportability.v1.GetModelRequest\x1a#.supportability.v1.GetModelResponseBA\n\x15\x64\x65v.supportability.v1B\x11ModelServiceProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%supportability/v1/model_service.proto\x12\x11supportability.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"supportability/v1/prediction.proto\"A\n\x08LabelSet\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06labels\x18\x02 \x03(\t\"N\n\x13TrainingDataSummary\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x12\n\ncase_count\x18\x02 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\"[\n\x06Metric\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x01\x12\r\n\x05slice\x18\x04 \x01(\t\"\xfd\x02\n\x05Model\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.supportability.v1.ModelState\x12&\n\x05tasks\x18\x04 \x03(\x0e\x32\x17.supportability.v1.Task\x12/\n\nlabel_sets\x18\x05 \x03(\x0b\x32\x1b.supportability.v1.LabelSet\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\rtraining_data\x18\x07 \x01(\x0b\x32&.supportability.v1.TrainingDataSummary\x12\x32\n\x0foffline_metrics\x18\x08 \x03(\x0b\x32\x19.supportability.v1.Metric\x12*\n\x04kind\x18\t \x01(\x0e\x32\x1c.supportability.v1.ModelKind\":\n\x11ListModelsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"W\n\x12ListModelsResponse\x12(\n\x06models\x18\x01 \x03(\x0b\x32\x18.supportability.v1.Model\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\";\n\x10GetModelResponse\x12\'\n\x05model\x18\x01 \x01(\x0b\x32\x18.supportability.v1.Model\"@\n\rExperimentArm\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x01\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x08\"\xfa\x01\n\nExperiment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x31\n\x05state\x18\x02 \x01(\x0e\x32\".supportability.v1.ExperimentState\x12/\n\x04mode\x18\x03 \x01(\x0e\x32!.supportability.v1.ExperimentMode\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12.\n\x04\x61rms\x18\x05 \x03(\x0b\x32 .supportability.v1.ExperimentArm\x12\x0c\n\x04salt\x18\x06 \x01(\t\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x18\n\x16ListExperimentsRequest\"M\n\x17ListExperimentsResponse\x12\x32\n\x0b\x65xperiments\x18\x01 \x03(\x0b\x32\x1d.supportability.v1.Experiment\"$\n\x14GetExperimentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"J\n\x15GetExperimentResponse\x12\x31\n\nexperiment\x18\x01 \x01(\x0b\x32\x1d.supportability.v1.Experiment*^\n\nModelState\x12\x1b\n\x17MODEL_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15MODEL_STATE_AVAILABLE\x10\x01\x12\x18\n\x14MODEL_STATE_PROMOTED\x10\x02*n\n\tModelKind\x12\x1a\n\x16MODEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MODEL_KIND_LINEAR\x10\x01\x12\x16\n\x12MODEL_KIND_TEACHER\x10\x02\x12\x16\n\x12MODEL_KIND_STUDENT\x10\x03*\xa8\x01\n\x0f\x45xperimentState\x12 \n\x1c\x45XPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45XPERIMENT_STATE_DRAFT\x10\x01\x12\x1c\n\x18\x45XPERIMENT_STATE_RUNNING\x10\x02\x12\x1b\n\x17\x45XPERIMENT_STATE_PAUSED\x10\x03\x12\x1c\n\x18\x45XPERIMENT_STATE_STOPPED\x10\x04*\x81\x01\n\x0e\x45xperimentMode\x12\x1f\n\x1b\x45XPERIMENT_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45XPERIMENT_MODE_AB\x10\x01\x12\x1a\n\x16\x45XPERIMENT_MODE_SHADOW\x10\x02\x12\x1a\n\x16\x45XPERIMENT_MODE_BANDIT\x10\x03\x32\x8c\x03\n\x0cModelService\x12Y\n\nListModels\x12$.supportability.v1.ListModelsRequest\x1a%.supportability.v1.ListModelsResponse\x12S\n\x08GetModel\x12\".supportability.v1.GetModelRequest\x1a#.supportability.v1.GetModelResponse\x12h\n\x0fListExperiments\x12).supportability.v1.ListExperimentsRequest\x1a*.supportability.v1.ListExperimentsResponse\x12\x62\n\rGetExperiment\x12\'.supportability.v1.GetExperimentRequest\x1a(.supportability.v1.GetExperimentResponseBA\n\x15\x64\x65v.supportability.v1B\x11ModelServiceProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,10 +34,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'supportability.v1.model_ser
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025dev.supportability.v1B\021ModelServiceProtoP\001\352\002\022Supportability::V1'
-  _globals['_MODELSTATE']._serialized_start=999
-  _globals['_MODELSTATE']._serialized_end=1093
-  _globals['_MODELKIND']._serialized_start=1095
-  _globals['_MODELKIND']._serialized_end=1205
+  _globals['_MODELSTATE']._serialized_start=1537
+  _globals['_MODELSTATE']._serialized_end=1631
+  _globals['_MODELKIND']._serialized_start=1633
+  _globals['_MODELKIND']._serialized_end=1743
+  _globals['_EXPERIMENTSTATE']._serialized_start=1746
+  _globals['_EXPERIMENTSTATE']._serialized_end=1914
+  _globals['_EXPERIMENTMODE']._serialized_start=1917
+  _globals['_EXPERIMENTMODE']._serialized_end=2046
   _globals['_LABELSET']._serialized_start=129
   _globals['_LABELSET']._serialized_end=194
   _globals['_TRAININGDATASUMMARY']._serialized_start=196
@@ -54,6 +58,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETMODELREQUEST']._serialized_end=936
   _globals['_GETMODELRESPONSE']._serialized_start=938
   _globals['_GETMODELRESPONSE']._serialized_end=997
-  _globals['_MODELSERVICE']._serialized_start=1208
-  _globals['_MODELSERVICE']._serialized_end=1398
+  _globals['_EXPERIMENTARM']._serialized_start=999
+  _globals['_EXPERIMENTARM']._serialized_end=1063
+  _globals['_EXPERIMENT']._serialized_start=1066
+  _globals['_EXPERIMENT']._serialized_end=1316
+  _globals['_LISTEXPERIMENTSREQUEST']._serialized_start=1318
+  _globals['_LISTEXPERIMENTSREQUEST']._serialized_end=1342
+  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_start=1344
+  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_end=1421
+  _globals['_GETEXPERIMENTREQUEST']._serialized_start=1423
+  _globals['_GETEXPERIMENTREQUEST']._serialized_end=1459
+  _globals['_GETEXPERIMENTRESPONSE']._serialized_start=1461
+  _globals['_GETEXPERIMENTRESPONSE']._serialized_end=1535
+  _globals['_MODELSERVICE']._serialized_start=2049
+  _globals['_MODELSERVICE']._serialized_end=2445
 # @@protoc_insertion_point(module_scope)

@@ -23,6 +23,21 @@ class ModelKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MODEL_KIND_LINEAR: _ClassVar[ModelKind]
     MODEL_KIND_TEACHER: _ClassVar[ModelKind]
     MODEL_KIND_STUDENT: _ClassVar[ModelKind]
+
+class ExperimentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPERIMENT_STATE_UNSPECIFIED: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_DRAFT: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_RUNNING: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_PAUSED: _ClassVar[ExperimentState]
+    EXPERIMENT_STATE_STOPPED: _ClassVar[ExperimentState]
+
+class ExperimentMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPERIMENT_MODE_UNSPECIFIED: _ClassVar[ExperimentMode]
+    EXPERIMENT_MODE_AB: _ClassVar[ExperimentMode]
+    EXPERIMENT_MODE_SHADOW: _ClassVar[ExperimentMode]
+    EXPERIMENT_MODE_BANDIT: _ClassVar[ExperimentMode]
 MODEL_STATE_UNSPECIFIED: ModelState
 MODEL_STATE_AVAILABLE: ModelState
 MODEL_STATE_PROMOTED: ModelState
@@ -30,6 +45,15 @@ MODEL_KIND_UNSPECIFIED: ModelKind
 MODEL_KIND_LINEAR: ModelKind
 MODEL_KIND_TEACHER: ModelKind
 MODEL_KIND_STUDENT: ModelKind
+EXPERIMENT_STATE_UNSPECIFIED: ExperimentState
+EXPERIMENT_STATE_DRAFT: ExperimentState
+EXPERIMENT_STATE_RUNNING: ExperimentState
+EXPERIMENT_STATE_PAUSED: ExperimentState
+EXPERIMENT_STATE_STOPPED: ExperimentState
+EXPERIMENT_MODE_UNSPECIFIED: ExperimentMode
+EXPERIMENT_MODE_AB: ExperimentMode
+EXPERIMENT_MODE_SHADOW: ExperimentMode
+EXPERIMENT_MODE_BANDIT: ExperimentMode
 
 class LabelSet(_message.Message):
     __slots__ = ("task", "labels")
@@ -110,3 +134,53 @@ class GetModelResponse(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     model: Model
     def __init__(self, model: _Optional[_Union[Model, _Mapping]] = ...) -> None: ...
+
+class ExperimentArm(_message.Message):
+    __slots__ = ("version", "weight", "active")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    weight: float
+    active: bool
+    def __init__(self, version: _Optional[str] = ..., weight: _Optional[float] = ..., active: _Optional[bool] = ...) -> None: ...
+
+class Experiment(_message.Message):
+    __slots__ = ("name", "state", "mode", "unit", "arms", "salt", "start_time")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    ARMS_FIELD_NUMBER: _ClassVar[int]
+    SALT_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    state: ExperimentState
+    mode: ExperimentMode
+    unit: str
+    arms: _containers.RepeatedCompositeFieldContainer[ExperimentArm]
+    salt: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., mode: _Optional[_Union[ExperimentMode, str]] = ..., unit: _Optional[str] = ..., arms: _Optional[_Iterable[_Union[ExperimentArm, _Mapping]]] = ..., salt: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListExperimentsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListExperimentsResponse(_message.Message):
+    __slots__ = ("experiments",)
+    EXPERIMENTS_FIELD_NUMBER: _ClassVar[int]
+    experiments: _containers.RepeatedCompositeFieldContainer[Experiment]
+    def __init__(self, experiments: _Optional[_Iterable[_Union[Experiment, _Mapping]]] = ...) -> None: ...
+
+class GetExperimentRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetExperimentResponse(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: Experiment
+    def __init__(self, experiment: _Optional[_Union[Experiment, _Mapping]] = ...) -> None: ...

@@ -45,6 +45,16 @@ class ModelServiceStub:
                 request_serializer=supportability_dot_v1_dot_model__service__pb2.GetModelRequest.SerializeToString,
                 response_deserializer=supportability_dot_v1_dot_model__service__pb2.GetModelResponse.FromString,
                 _registered_method=True)
+        self.ListExperiments = channel.unary_unary(
+                '/supportability.v1.ModelService/ListExperiments',
+                request_serializer=supportability_dot_v1_dot_model__service__pb2.ListExperimentsRequest.SerializeToString,
+                response_deserializer=supportability_dot_v1_dot_model__service__pb2.ListExperimentsResponse.FromString,
+                _registered_method=True)
+        self.GetExperiment = channel.unary_unary(
+                '/supportability.v1.ModelService/GetExperiment',
+                request_serializer=supportability_dot_v1_dot_model__service__pb2.GetExperimentRequest.SerializeToString,
+                response_deserializer=supportability_dot_v1_dot_model__service__pb2.GetExperimentResponse.FromString,
+                _registered_method=True)
 
 
 class ModelServiceServicer:
@@ -65,6 +75,21 @@ class ModelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListExperiments(self, request, context):
+        """Lists the experiments that compare model versions on live traffic, by
+        name: the configuration the server is assigning with.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetExperiment(self, request, context):
+        """Gets one experiment by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ModelServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +102,16 @@ def add_ModelServiceServicer_to_server(servicer, server):
                     servicer.GetModel,
                     request_deserializer=supportability_dot_v1_dot_model__service__pb2.GetModelRequest.FromString,
                     response_serializer=supportability_dot_v1_dot_model__service__pb2.GetModelResponse.SerializeToString,
+            ),
+            'ListExperiments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExperiments,
+                    request_deserializer=supportability_dot_v1_dot_model__service__pb2.ListExperimentsRequest.FromString,
+                    response_serializer=supportability_dot_v1_dot_model__service__pb2.ListExperimentsResponse.SerializeToString,
+            ),
+            'GetExperiment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetExperiment,
+                    request_deserializer=supportability_dot_v1_dot_model__service__pb2.GetExperimentRequest.FromString,
+                    response_serializer=supportability_dot_v1_dot_model__service__pb2.GetExperimentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +169,60 @@ class ModelService:
             '/supportability.v1.ModelService/GetModel',
             supportability_dot_v1_dot_model__service__pb2.GetModelRequest.SerializeToString,
             supportability_dot_v1_dot_model__service__pb2.GetModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExperiments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/supportability.v1.ModelService/ListExperiments',
+            supportability_dot_v1_dot_model__service__pb2.ListExperimentsRequest.SerializeToString,
+            supportability_dot_v1_dot_model__service__pb2.ListExperimentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetExperiment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/supportability.v1.ModelService/GetExperiment',
+            supportability_dot_v1_dot_model__service__pb2.GetExperimentRequest.SerializeToString,
+            supportability_dot_v1_dot_model__service__pb2.GetExperimentResponse.FromString,
             options,
             channel_credentials,
             insecure,

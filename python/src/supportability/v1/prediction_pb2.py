@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"supportability/v1/prediction.proto\x12\x11supportability.v1\"0\n\nQueueScore\x12\r\n\x05queue\x18\x01 \x01(\t\x12\x13\n\x0bprobability\x18\x02 \x01(\x01\"F\n\x11RoutingPrediction\x12\x31\n\ntop_queues\x18\x01 \x03(\x0b\x32\x1d.supportability.v1.QueueScore\"+\n\x14\x45scalationPrediction\x12\x13\n\x0bprobability\x18\x01 \x01(\x01\"N\n\x0cUrgencyScore\x12)\n\x05level\x18\x01 \x01(\x0e\x32\x1a.supportability.v1.Urgency\x12\x13\n\x0bprobability\x18\x02 \x01(\x01\"o\n\x11UrgencyPrediction\x12)\n\x05level\x18\x01 \x01(\x0e\x32\x1a.supportability.v1.Urgency\x12/\n\x06scores\x18\x02 \x03(\x0b\x32\x1f.supportability.v1.UrgencyScore\")\n\x12\x43satRiskPrediction\x12\x13\n\x0bprobability\x18\x01 \x01(\x01\"@\n\x18ResolutionTimePrediction\x12\x11\n\tp50_hours\x18\x01 \x01(\x01\x12\x11\n\tp90_hours\x18\x02 \x01(\x01\"E\n\x11\x41rticleSuggestion\x12\x12\n\narticle_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\"L\n\x12\x41rticleSuggestions\x12\x36\n\x08\x61rticles\x18\x01 \x03(\x0b\x32$.supportability.v1.ArticleSuggestion\"s\n\x08\x44\x65\x63ision\x12\x31\n\x06\x61\x63tion\x18\x01 \x01(\x0e\x32!.supportability.v1.DecisionAction\x12\r\n\x05queue\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12\x11\n\tthreshold\x18\x04 \x01(\x01\"5\n\x12\x46\x65\x61tureAttribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x01\"\x81\x01\n\x0b\x45xplanation\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06target\x18\x02 \x01(\t\x12;\n\x0ctop_features\x18\x03 \x03(\x0b\x32%.supportability.v1.FeatureAttribution\"\xa2\x04\n\x0e\x43\x61sePrediction\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x35\n\x07routing\x18\x03 \x01(\x0b\x32$.supportability.v1.RoutingPrediction\x12;\n\nescalation\x18\x04 \x01(\x0b\x32\'.supportability.v1.EscalationPrediction\x12\x35\n\x07urgency\x18\x05 \x01(\x0b\x32$.supportability.v1.UrgencyPrediction\x12\x38\n\tcsat_risk\x18\x06 \x01(\x0b\x32%.supportability.v1.CsatRiskPrediction\x12\x44\n\x0fresolution_time\x18\x07 \x01(\x0b\x32+.supportability.v1.ResolutionTimePrediction\x12\x41\n\x12suggested_articles\x18\x08 \x01(\x0b\x32%.supportability.v1.ArticleSuggestions\x12-\n\x08\x64\x65\x63ision\x18\t \x01(\x0b\x32\x1b.supportability.v1.Decision\x12\x34\n\x0c\x65xplanations\x18\n \x03(\x0b\x32\x1e.supportability.v1.Explanation\x12\x15\n\rprediction_id\x18\x0b \x01(\t\"J\n\x11PredictionOptions\x12\r\n\x05top_k\x18\x01 \x01(\x05\x12\x15\n\rarticle_count\x18\x02 \x01(\x05\x12\x0f\n\x07\x65xplain\x18\x03 \x01(\x08*\xa9\x01\n\x04Task\x12\x14\n\x10TASK_UNSPECIFIED\x10\x00\x12\x10\n\x0cTASK_ROUTING\x10\x01\x12\x13\n\x0fTASK_ESCALATION\x10\x02\x12\x10\n\x0cTASK_URGENCY\x10\x03\x12\x12\n\x0eTASK_CSAT_RISK\x10\x04\x12\x18\n\x14TASK_RESOLUTION_TIME\x10\x05\x12\x11\n\rTASK_ARTICLES\x10\x06\x12\x11\n\rTASK_DECISION\x10\x07*o\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bURGENCY_LOW\x10\x01\x12\x12\n\x0eURGENCY_NORMAL\x10\x02\x12\x10\n\x0cURGENCY_HIGH\x10\x03\x12\x14\n\x10URGENCY_CRITICAL\x10\x04*s\n\x0e\x44\x65\x63isionAction\x12\x1f\n\x1b\x44\x45\x43ISION_ACTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x44\x45\x43ISION_ACTION_AUTO_ROUTE\x10\x01\x12 \n\x1c\x44\x45\x43ISION_ACTION_HUMAN_TRIAGE\x10\x02\x42?\n\x15\x64\x65v.supportability.v1B\x0fPredictionProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"supportability/v1/prediction.proto\x12\x11supportability.v1\"0\n\nQueueScore\x12\r\n\x05queue\x18\x01 \x01(\t\x12\x13\n\x0bprobability\x18\x02 \x01(\x01\"F\n\x11RoutingPrediction\x12\x31\n\ntop_queues\x18\x01 \x03(\x0b\x32\x1d.supportability.v1.QueueScore\"+\n\x14\x45scalationPrediction\x12\x13\n\x0bprobability\x18\x01 \x01(\x01\"N\n\x0cUrgencyScore\x12)\n\x05level\x18\x01 \x01(\x0e\x32\x1a.supportability.v1.Urgency\x12\x13\n\x0bprobability\x18\x02 \x01(\x01\"o\n\x11UrgencyPrediction\x12)\n\x05level\x18\x01 \x01(\x0e\x32\x1a.supportability.v1.Urgency\x12/\n\x06scores\x18\x02 \x03(\x0b\x32\x1f.supportability.v1.UrgencyScore\")\n\x12\x43satRiskPrediction\x12\x13\n\x0bprobability\x18\x01 \x01(\x01\"@\n\x18ResolutionTimePrediction\x12\x11\n\tp50_hours\x18\x01 \x01(\x01\x12\x11\n\tp90_hours\x18\x02 \x01(\x01\"E\n\x11\x41rticleSuggestion\x12\x12\n\narticle_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\"L\n\x12\x41rticleSuggestions\x12\x36\n\x08\x61rticles\x18\x01 \x03(\x0b\x32$.supportability.v1.ArticleSuggestion\"\xa6\x01\n\x08\x44\x65\x63ision\x12\x31\n\x06\x61\x63tion\x18\x01 \x01(\x0e\x32!.supportability.v1.DecisionAction\x12\r\n\x05queue\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12\x11\n\tthreshold\x18\x04 \x01(\x01\x12\x31\n\x06reason\x18\x05 \x01(\x0e\x32!.supportability.v1.DecisionReason\"5\n\x12\x46\x65\x61tureAttribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x01\"\x81\x01\n\x0b\x45xplanation\x12%\n\x04task\x18\x01 \x01(\x0e\x32\x17.supportability.v1.Task\x12\x0e\n\x06target\x18\x02 \x01(\t\x12;\n\x0ctop_features\x18\x03 \x03(\x0b\x32%.supportability.v1.FeatureAttribution\"\xdf\x04\n\x0e\x43\x61sePrediction\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x35\n\x07routing\x18\x03 \x01(\x0b\x32$.supportability.v1.RoutingPrediction\x12;\n\nescalation\x18\x04 \x01(\x0b\x32\'.supportability.v1.EscalationPrediction\x12\x35\n\x07urgency\x18\x05 \x01(\x0b\x32$.supportability.v1.UrgencyPrediction\x12\x38\n\tcsat_risk\x18\x06 \x01(\x0b\x32%.supportability.v1.CsatRiskPrediction\x12\x44\n\x0fresolution_time\x18\x07 \x01(\x0b\x32+.supportability.v1.ResolutionTimePrediction\x12\x41\n\x12suggested_articles\x18\x08 \x01(\x0b\x32%.supportability.v1.ArticleSuggestions\x12-\n\x08\x64\x65\x63ision\x18\t \x01(\x0b\x32\x1b.supportability.v1.Decision\x12\x34\n\x0c\x65xplanations\x18\n \x03(\x0b\x32\x1e.supportability.v1.Explanation\x12\x15\n\rprediction_id\x18\x0b \x01(\t\x12;\n\nexperiment\x18\x0c \x01(\x0b\x32\'.supportability.v1.ExperimentAssignment\"7\n\x14\x45xperimentAssignment\x12\x12\n\nexperiment\x18\x01 \x01(\t\x12\x0b\n\x03\x61rm\x18\x02 \x01(\t\"J\n\x11PredictionOptions\x12\r\n\x05top_k\x18\x01 \x01(\x05\x12\x15\n\rarticle_count\x18\x02 \x01(\x05\x12\x0f\n\x07\x65xplain\x18\x03 \x01(\x08*\xa9\x01\n\x04Task\x12\x14\n\x10TASK_UNSPECIFIED\x10\x00\x12\x10\n\x0cTASK_ROUTING\x10\x01\x12\x13\n\x0fTASK_ESCALATION\x10\x02\x12\x10\n\x0cTASK_URGENCY\x10\x03\x12\x12\n\x0eTASK_CSAT_RISK\x10\x04\x12\x18\n\x14TASK_RESOLUTION_TIME\x10\x05\x12\x11\n\rTASK_ARTICLES\x10\x06\x12\x11\n\rTASK_DECISION\x10\x07*o\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x0f\n\x0bURGENCY_LOW\x10\x01\x12\x12\n\x0eURGENCY_NORMAL\x10\x02\x12\x10\n\x0cURGENCY_HIGH\x10\x03\x12\x14\n\x10URGENCY_CRITICAL\x10\x04*s\n\x0e\x44\x65\x63isionAction\x12\x1f\n\x1b\x44\x45\x43ISION_ACTION_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x44\x45\x43ISION_ACTION_AUTO_ROUTE\x10\x01\x12 \n\x1c\x44\x45\x43ISION_ACTION_HUMAN_TRIAGE\x10\x02*w\n\x0e\x44\x65\x63isionReason\x12\x1f\n\x1b\x44\x45\x43ISION_REASON_UNSPECIFIED\x10\x00\x12\"\n\x1e\x44\x45\x43ISION_REASON_LOW_CONFIDENCE\x10\x01\x12 \n\x1c\x44\x45\x43ISION_REASON_OUT_OF_SCOPE\x10\x02\x42?\n\x15\x64\x65v.supportability.v1B\x0fPredictionProtoP\x01\xea\x02\x12Supportability::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,12 +32,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'supportability.v1.predictio
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025dev.supportability.v1B\017PredictionProtoP\001\352\002\022Supportability::V1'
-  _globals['_TASK']._serialized_start=1605
-  _globals['_TASK']._serialized_end=1774
-  _globals['_URGENCY']._serialized_start=1776
-  _globals['_URGENCY']._serialized_end=1887
-  _globals['_DECISIONACTION']._serialized_start=1889
-  _globals['_DECISIONACTION']._serialized_end=2004
+  _globals['_TASK']._serialized_start=1775
+  _globals['_TASK']._serialized_end=1944
+  _globals['_URGENCY']._serialized_start=1946
+  _globals['_URGENCY']._serialized_end=2057
+  _globals['_DECISIONACTION']._serialized_start=2059
+  _globals['_DECISIONACTION']._serialized_end=2174
+  _globals['_DECISIONREASON']._serialized_start=2176
+  _globals['_DECISIONREASON']._serialized_end=2295
   _globals['_QUEUESCORE']._serialized_start=57
   _globals['_QUEUESCORE']._serialized_end=105
   _globals['_ROUTINGPREDICTION']._serialized_start=107
@@ -56,14 +58,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ARTICLESUGGESTION']._serialized_end=595
   _globals['_ARTICLESUGGESTIONS']._serialized_start=597
   _globals['_ARTICLESUGGESTIONS']._serialized_end=673
-  _globals['_DECISION']._serialized_start=675
-  _globals['_DECISION']._serialized_end=790
-  _globals['_FEATUREATTRIBUTION']._serialized_start=792
-  _globals['_FEATUREATTRIBUTION']._serialized_end=845
-  _globals['_EXPLANATION']._serialized_start=848
-  _globals['_EXPLANATION']._serialized_end=977
-  _globals['_CASEPREDICTION']._serialized_start=980
-  _globals['_CASEPREDICTION']._serialized_end=1526
-  _globals['_PREDICTIONOPTIONS']._serialized_start=1528
-  _globals['_PREDICTIONOPTIONS']._serialized_end=1602
+  _globals['_DECISION']._serialized_start=676
+  _globals['_DECISION']._serialized_end=842
+  _globals['_FEATUREATTRIBUTION']._serialized_start=844
+  _globals['_FEATUREATTRIBUTION']._serialized_end=897
+  _globals['_EXPLANATION']._serialized_start=900
+  _globals['_EXPLANATION']._serialized_end=1029
+  _globals['_CASEPREDICTION']._serialized_start=1032
+  _globals['_CASEPREDICTION']._serialized_end=1639
+  _globals['_EXPERIMENTASSIGNMENT']._serialized_start=1641
+  _globals['_EXPERIMENTASSIGNMENT']._serialized_end=1696
+  _globals['_PREDICTIONOPTIONS']._serialized_start=1698
+  _globals['_PREDICTIONOPTIONS']._serialized_end=1772
 # @@protoc_insertion_point(module_scope)

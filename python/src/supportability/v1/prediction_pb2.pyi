@@ -31,6 +31,12 @@ class DecisionAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_ACTION_UNSPECIFIED: _ClassVar[DecisionAction]
     DECISION_ACTION_AUTO_ROUTE: _ClassVar[DecisionAction]
     DECISION_ACTION_HUMAN_TRIAGE: _ClassVar[DecisionAction]
+
+class DecisionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_REASON_UNSPECIFIED: _ClassVar[DecisionReason]
+    DECISION_REASON_LOW_CONFIDENCE: _ClassVar[DecisionReason]
+    DECISION_REASON_OUT_OF_SCOPE: _ClassVar[DecisionReason]
 TASK_UNSPECIFIED: Task
 TASK_ROUTING: Task
 TASK_ESCALATION: Task
@@ -47,6 +53,9 @@ URGENCY_CRITICAL: Urgency
 DECISION_ACTION_UNSPECIFIED: DecisionAction
 DECISION_ACTION_AUTO_ROUTE: DecisionAction
 DECISION_ACTION_HUMAN_TRIAGE: DecisionAction
+DECISION_REASON_UNSPECIFIED: DecisionReason
+DECISION_REASON_LOW_CONFIDENCE: DecisionReason
+DECISION_REASON_OUT_OF_SCOPE: DecisionReason
 
 class QueueScore(_message.Message):
     __slots__ = ("queue", "probability")
@@ -115,16 +124,18 @@ class ArticleSuggestions(_message.Message):
     def __init__(self, articles: _Optional[_Iterable[_Union[ArticleSuggestion, _Mapping]]] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("action", "queue", "confidence", "threshold")
+    __slots__ = ("action", "queue", "confidence", "threshold", "reason")
     ACTION_FIELD_NUMBER: _ClassVar[int]
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     action: DecisionAction
     queue: str
     confidence: float
     threshold: float
-    def __init__(self, action: _Optional[_Union[DecisionAction, str]] = ..., queue: _Optional[str] = ..., confidence: _Optional[float] = ..., threshold: _Optional[float] = ...) -> None: ...
+    reason: DecisionReason
+    def __init__(self, action: _Optional[_Union[DecisionAction, str]] = ..., queue: _Optional[str] = ..., confidence: _Optional[float] = ..., threshold: _Optional[float] = ..., reason: _Optional[_Union[DecisionReason, str]] = ...) -> None: ...
 
 class FeatureAttribution(_message.Message):
     __slots__ = ("feature", "weight")
@@ -145,7 +156,7 @@ class Explanation(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, str]] = ..., target: _Optional[str] = ..., top_features: _Optional[_Iterable[_Union[FeatureAttribution, _Mapping]]] = ...) -> None: ...
 
 class CasePrediction(_message.Message):
-    __slots__ = ("case_id", "model_version", "routing", "escalation", "urgency", "csat_risk", "resolution_time", "suggested_articles", "decision", "explanations", "prediction_id")
+    __slots__ = ("case_id", "model_version", "routing", "escalation", "urgency", "csat_risk", "resolution_time", "suggested_articles", "decision", "explanations", "prediction_id", "experiment")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +168,7 @@ class CasePrediction(_message.Message):
     DECISION_FIELD_NUMBER: _ClassVar[int]
     EXPLANATIONS_FIELD_NUMBER: _ClassVar[int]
     PREDICTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     model_version: str
     routing: RoutingPrediction
@@ -168,7 +180,16 @@ class CasePrediction(_message.Message):
     decision: Decision
     explanations: _containers.RepeatedCompositeFieldContainer[Explanation]
     prediction_id: str
-    def __init__(self, case_id: _Optional[str] = ..., model_version: _Optional[str] = ..., routing: _Optional[_Union[RoutingPrediction, _Mapping]] = ..., escalation: _Optional[_Union[EscalationPrediction, _Mapping]] = ..., urgency: _Optional[_Union[UrgencyPrediction, _Mapping]] = ..., csat_risk: _Optional[_Union[CsatRiskPrediction, _Mapping]] = ..., resolution_time: _Optional[_Union[ResolutionTimePrediction, _Mapping]] = ..., suggested_articles: _Optional[_Union[ArticleSuggestions, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., explanations: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ..., prediction_id: _Optional[str] = ...) -> None: ...
+    experiment: ExperimentAssignment
+    def __init__(self, case_id: _Optional[str] = ..., model_version: _Optional[str] = ..., routing: _Optional[_Union[RoutingPrediction, _Mapping]] = ..., escalation: _Optional[_Union[EscalationPrediction, _Mapping]] = ..., urgency: _Optional[_Union[UrgencyPrediction, _Mapping]] = ..., csat_risk: _Optional[_Union[CsatRiskPrediction, _Mapping]] = ..., resolution_time: _Optional[_Union[ResolutionTimePrediction, _Mapping]] = ..., suggested_articles: _Optional[_Union[ArticleSuggestions, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., explanations: _Optional[_Iterable[_Union[Explanation, _Mapping]]] = ..., prediction_id: _Optional[str] = ..., experiment: _Optional[_Union[ExperimentAssignment, _Mapping]] = ...) -> None: ...
+
+class ExperimentAssignment(_message.Message):
+    __slots__ = ("experiment", "arm")
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    ARM_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    arm: str
+    def __init__(self, experiment: _Optional[str] = ..., arm: _Optional[str] = ...) -> None: ...
 
 class PredictionOptions(_message.Message):
     __slots__ = ("top_k", "article_count", "explain")

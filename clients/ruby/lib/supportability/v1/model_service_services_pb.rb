@@ -20,6 +20,11 @@ module Supportability
         rpc :ListModels, ::Supportability::V1::ListModelsRequest, ::Supportability::V1::ListModelsResponse
         # Gets one model version, or the promoted one.
         rpc :GetModel, ::Supportability::V1::GetModelRequest, ::Supportability::V1::GetModelResponse
+        # Lists the experiments that compare model versions on live traffic, by
+        # name: the configuration the server is assigning with.
+        rpc :ListExperiments, ::Supportability::V1::ListExperimentsRequest, ::Supportability::V1::ListExperimentsResponse
+        # Gets one experiment by name.
+        rpc :GetExperiment, ::Supportability::V1::GetExperimentRequest, ::Supportability::V1::GetExperimentResponse
       end
 
       Stub = Service.rpc_stub_class
