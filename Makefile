@@ -38,7 +38,12 @@ $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm ## install everything the build needs (idempotent)
+$(STAMPS)/go: tools/setup-go.sh
+	@mkdir -p $(STAMPS)
+	bash tools/setup-go.sh
+	@touch $@
+
+setup: $(STAMPS)/apt $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/go ## install everything the build needs (idempotent)
 
 # -- contract -----------------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ require "supportability/v1/outcome_service_services_pb"
 
 require "supportability/configuration"
 require "supportability/fork_safety"
+require "supportability/field_values"
+require "supportability/hash_message"
 require "supportability/requests"
 require "supportability/readers"
 require "supportability/instrumentation"

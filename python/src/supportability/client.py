@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -30,6 +31,7 @@ from supportability.v1 import (
 )
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+R = TypeVar("R", prediction_service_pb2.PredictCaseRequest, prediction_service_pb2.BatchPredictCasesRequest)
 
 
 @functools.cache
@@ -76,6 +78,8 @@ class Client:
             prediction_service_pb2.BatchPredictCasesRequest: predictions.BatchPredictCases,
             model_service_pb2.ListModelsRequest: models.ListModels,
             model_service_pb2.GetModelRequest: models.GetModel,
+            model_service_pb2.ListExperimentsRequest: models.ListExperiments,
+            model_service_pb2.GetExperimentRequest: models.GetExperiment,
             outcome_service_pb2.RecordOutcomeRequest: outcomes.RecordOutcome,
             outcome_service_pb2.BatchRecordOutcomesRequest: outcomes.BatchRecordOutcomes,
             outcome_service_pb2.GetPredictionRecordRequest: outcomes.GetPredictionRecord,
@@ -92,35 +96,33 @@ class Client:
 
     def predict_case(
         self,
-        support_case: support_case_pb2.SupportCase,
+        support_case: support_case_pb2.SupportCase | prediction_service_pb2.PredictCaseRequest,
         *,
-        model_version: str = "",
+        model_version: str | None = None,
         options: prediction_pb2.PredictionOptions | None = None,
         request_id: str | None = None,
         timeout: float | None = None,
     ) -> prediction_service_pb2.PredictCaseResponse:
-        request = prediction_service_pb2.PredictCaseRequest(
-            support_case=support_case,
-            model_version=model_version,
-            options=options,
-            request_id=request_id or str(uuid.uuid4()),
+        """Predict one case: a `SupportCase`, or a whole `PredictCaseRequest` (as `Predictor.predict_case`)."""
+        request_id = request_id or getattr(support_case, "request_id", "") or str(uuid.uuid4())
+        request = predict_case_request(
+            support_case, model_version=model_version, options=options, request_id=request_id
         )
         return self.send(request, timeout=timeout)
 
     def batch_predict_cases(
         self,
-        support_cases: Sequence[support_case_pb2.SupportCase],
+        support_cases: Sequence[support_case_pb2.SupportCase] | prediction_service_pb2.BatchPredictCasesRequest,
         *,
-        model_version: str = "",
+        model_version: str | None = None,
         options: prediction_pb2.PredictionOptions | None = None,
         request_id: str | None = None,
         timeout: float | None = None,
     ) -> prediction_service_pb2.BatchPredictCasesResponse:
-        request = prediction_service_pb2.BatchPredictCasesRequest(
-            support_cases=support_cases,
-            model_version=model_version,
-            options=options,
-            request_id=request_id or str(uuid.uuid4()),
+        """Predict up to 1,000 cases: a sequence of `SupportCase`, or a `BatchPredictCasesRequest`."""
+        request_id = request_id or getattr(support_cases, "request_id", "") or str(uuid.uuid4())
+        request = batch_predict_cases_request(
+            support_cases, model_version=model_version, options=options, request_id=request_id
         )
         return self.send(request, timeout=timeout)
 
@@ -145,6 +147,13 @@ class Client:
 
     def get_model(self, version: str = "") -> model_service_pb2.GetModelResponse:
         return self.send(model_service_pb2.GetModelRequest(version=version))
+
+    def list_experiments(self) -> model_service_pb2.ListExperimentsResponse:
+        """Every experiment in the server's registry, with the arms it is assigning to."""
+        return self.send(model_service_pb2.ListExperimentsRequest())
+
+    def get_experiment(self, name: str) -> model_service_pb2.GetExperimentResponse:
+        return self.send(model_service_pb2.GetExperimentRequest(name=name))
 
     def record_outcome(
         self, outcome: outcome_pb2.Outcome, *, request_id: str | None = None, timeout: float | None = None
@@ -182,6 +191,69 @@ class Client:
             return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise error_from_rpc(exc, getattr(request, "request_id", "")) from exc
+
+
+def predict_case_request(
+    case: support_case_pb2.SupportCase | prediction_service_pb2.PredictCaseRequest,
+    *,
+    model_version: str | None = None,
+    options: prediction_pb2.PredictionOptions | None = None,
+    request_id: str | None = None,
+) -> prediction_service_pb2.PredictCaseRequest:
+    """The request that `Client.predict_case` and `Predictor.predict_case` answer, from a case or a request.
+
+    The keywords that are given replace the request's fields, in a copy: the caller's message is never changed.
+    """
+    if isinstance(case, support_case_pb2.SupportCase):
+        case = prediction_service_pb2.PredictCaseRequest(support_case=case)
+    elif not isinstance(case, prediction_service_pb2.PredictCaseRequest):
+        raise TypeError(f"predict_case takes a SupportCase or a PredictCaseRequest, not {_type_name(case)}")
+    return _with_fields(case, model_version, options, request_id)
+
+
+def batch_predict_cases_request(
+    cases: Sequence[support_case_pb2.SupportCase] | prediction_service_pb2.BatchPredictCasesRequest,
+    *,
+    model_version: str | None = None,
+    options: prediction_pb2.PredictionOptions | None = None,
+    request_id: str | None = None,
+) -> prediction_service_pb2.BatchPredictCasesRequest:
+    """The request of `batch_predict_cases`, from a sequence of cases or a request (keywords as above)."""
+    expected = "a sequence of SupportCase or a BatchPredictCasesRequest"
+    if isinstance(cases, Iterable) and not isinstance(cases, str | bytes | Mapping | Message):
+        cases = list(cases)
+        for i, case in enumerate(cases):
+            if not isinstance(case, support_case_pb2.SupportCase):
+                raise TypeError(f"batch_predict_cases takes {expected}; item {i} is {_type_name(case)}")
+        cases = prediction_service_pb2.BatchPredictCasesRequest(support_cases=cases)
+    elif not isinstance(cases, prediction_service_pb2.BatchPredictCasesRequest):
+        hint = "; predict_case takes one case" if isinstance(cases, support_case_pb2.SupportCase) else ""
+        raise TypeError(f"batch_predict_cases takes {expected}, not {_type_name(cases)}{hint}")
+    return _with_fields(cases, model_version, options, request_id)
+
+
+def _with_fields(
+    request: R, model_version: str | None, options: prediction_pb2.PredictionOptions | None, request_id: str | None
+) -> R:
+    """`request` itself when no keyword is given; else a copy with those fields set."""
+    if model_version is None and options is None and request_id is None:
+        return request
+    out = type(request)()
+    out.CopyFrom(request)
+    if model_version is not None:
+        out.model_version = model_version
+    if options is not None:
+        out.options.CopyFrom(options)
+    if request_id is not None:
+        out.request_id = request_id
+    return out
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, Message):
+        return value.DESCRIPTOR.full_name
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def error_from_rpc(exc: grpc.RpcError, request_id: str = "") -> SupportabilityError:

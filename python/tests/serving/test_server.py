@@ -81,7 +81,6 @@ def _error(call) -> SupportabilityError:
         (sc.SupportCase(channel=sc.CHANNEL_EMAIL), "support_case.subject"),
         (sc.SupportCase(subject="x" * 1001, channel=sc.CHANNEL_EMAIL), "support_case.subject"),
         (sc.SupportCase(subject="hi", body="x" * 20_001, channel=sc.CHANNEL_EMAIL), "support_case.body"),
-        (sc.SupportCase(subject="hi"), "support_case.channel"),
         (sc.SupportCase(subject="hi", channel=99), "support_case.channel"),
         (sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, language="english please"), "support_case.language"),
         (
@@ -98,6 +97,10 @@ def _error(call) -> SupportabilityError:
             sc.SupportCase(subject="hi", channel=sc.CHANNEL_EMAIL, account=sc.AccountContext(support_plan=42)),
             "support_case.account.support_plan",
         ),
+        (
+            sc.SupportCase(subject="hi", account=sc.AccountContext(integration_type=42)),
+            "support_case.account.integration_type",
+        ),
     ],
 )
 def test_invalid_case_is_invalid_argument_with_the_field(client: Client, case: sc.SupportCase, field: str) -> None:
@@ -109,7 +112,7 @@ def test_invalid_case_is_invalid_argument_with_the_field(client: Client, case: s
 
 
 def test_batch_errors_name_the_case_by_index(client: Client) -> None:
-    error = _error(lambda: client.batch_predict_cases([GOOD_CASE, sc.SupportCase(subject="hi")]))
+    error = _error(lambda: client.batch_predict_cases([GOOD_CASE, sc.SupportCase(subject="hi", channel=99)]))
     assert [v.field for v in error.violations] == ["support_cases[1].channel"]
 
 
@@ -169,7 +172,7 @@ def test_in_process_predictor_answers_exactly_as_the_server(
 
 
 def test_in_process_errors_equal_the_servers(client: Client, registry_path: Path) -> None:
-    request = ps.PredictCaseRequest(support_case=sc.SupportCase(subject="hi"), request_id="same")
+    request = ps.PredictCaseRequest(support_case=sc.SupportCase(subject="hi", channel=99), request_id="same")
     local = _error(lambda: Predictor(registry_path).predict_case(request))
     remote = _error(lambda: client.send(request))
     assert (local.code, local.reason, list(local.violations), local.request_id) == (

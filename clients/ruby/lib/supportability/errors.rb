@@ -14,9 +14,10 @@ module Supportability
   class Error < StandardError
     attr_reader :code, :reason, :domain, :request_id, :error_metadata, :status
 
+    # The message ends with the request id, when there is one.
     def initialize(message = nil, code: nil, reason: nil, domain: nil, request_id: nil,
                    error_metadata: {}, status: nil)
-      super(message)
+      super(message.nil? || request_id.to_s.empty? ? message : "#{message} (request_id #{request_id})")
       @code = code
       @reason = reason
       @domain = domain
@@ -58,15 +59,14 @@ module Supportability
       details = Details.new(status)
       klass = ERROR_CLASSES.fetch(code, ServiceError)
       request_id = details.error_metadata.fetch("request_id", request_id)
-      klass.new(describe(code, details.reason, message, request_id), code: code, status: status,
+      klass.new(describe(code, details.reason, message), code: code, status: status,
                 request_id: request_id, **details.attributes_for(klass))
     end
     private_class_method :build
 
-    def self.describe(code, reason, message, request_id)
+    def self.describe(code, reason, message)
       label = [StatusCodeNames.fetch(code, code.to_s), reason].compact.join("/")
-      text = "#{label}: #{message}"
-      request_id.to_s.empty? ? text : "#{text} (request_id #{request_id})"
+      "#{label}: #{message}"
     end
     private_class_method :describe
   end
@@ -93,13 +93,14 @@ module Supportability
   end
 
   # The request failed validation (INVALID_ARGUMENT and kin). `field_violations` names every
-  # offending field, e.g. "support_cases[3].subject".
+  # offending field, e.g. "support_cases[3].subject". The message lists each violation once: the
+  # service's message already names them, and a violation it doesn't name is added.
   class InvalidRequestError < ClientError
     attr_reader :field_violations
 
     def initialize(message = nil, field_violations: [], **attributes)
-      listed = field_violations.empty? ? message : "#{message}; #{field_violations.join('; ')}"
-      super(listed, **attributes)
+      unnamed = field_violations.map(&:to_s).reject { |violation| message.to_s.include?(violation) }
+      super(unnamed.empty? ? message : [message, unnamed.join("; ")].compact.join(": "), **attributes)
       @field_violations = field_violations
     end
   end

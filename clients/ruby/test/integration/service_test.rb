@@ -21,6 +21,8 @@ class ServiceTest < Minitest::Test
     assert_equal queues.first.queue, response.top_queue
     assert_includes %i[DECISION_ACTION_AUTO_ROUTE DECISION_ACTION_HUMAN_TRIAGE], response.decision.action
     assert_equal response.decision.confidence >= response.decision.threshold, response.auto_route?
+    # A reason exactly when the case goes to a person: low confidence or out of scope.
+    assert_equal response.auto_route?, response.decision.reason == :DECISION_REASON_UNSPECIFIED
     assert response.prediction.escalation_probability.between?(0, 1)
   end
 
@@ -65,12 +67,15 @@ class ServiceTest < Minitest::Test
     assert error.caller_fault?
     assert_equal %w[support_case.account.disputes_30d support_case.account.failed_payouts_30d support_case.subject],
                  error.field_violations.map(&:field).sort
+    error.field_violations.each { |v| assert_equal 1, error.message.scan(v.to_s).size, "#{v} once: #{error.message}" }
+    assert error.message.end_with?(" (request_id rid-invalid)"), error.message
   end
 
   def test_an_invalid_case_in_a_batch_is_named_by_its_index
-    cases = [Cases.payout, Cases.payout, Cases.payout(channel: :CHANNEL_UNSPECIFIED)]
+    invalid = Cases.payout(account: Cases.payout[:account].merge(disputes_30d: -1))
+    cases = [Cases.payout, Cases.payout, invalid]
     error = assert_raises(Supportability::InvalidRequestError) { CLIENT.batch_predict_cases(support_cases: cases) }
-    assert_equal ["support_cases[2].channel"], error.field_violations.map(&:field)
+    assert_equal ["support_cases[2].account.disputes_30d"], error.field_violations.map(&:field)
   end
 
   def test_models

@@ -44,6 +44,26 @@ class ErrorsTest < Minitest::Test
     assert_kind_of Google::Rpc::Status, error.status
   end
 
+  def test_the_message_names_each_violation_once_then_the_request_id
+    required = Google::Rpc::BadRequest.new(field_violations: [{ field: "support_case.channel",
+                                                                description: "required" }])
+    error = failing(FakeService.rich_error(Codes::INVALID_ARGUMENT, "INVALID_CASE",
+                                           "the support case is invalid: support_case.channel: required",
+                                           request_id: "rid-1", extra: [required]))
+    assert_equal "INVALID_ARGUMENT/INVALID_CASE: the support case is invalid: support_case.channel: required " \
+                 "(request_id rid-1)", error.message, "the service's message already names the violation"
+
+    two = Google::Rpc::BadRequest.new(field_violations: [
+      { field: "support_case.subject", description: "a case needs a subject or a body; both are empty" },
+      { field: "support_case.language", description: "not a BCP 47 language tag" }
+    ])
+    error = failing(FakeService.rich_error(Codes::INVALID_ARGUMENT, "INVALID_CASE", "the case is invalid",
+                                           request_id: "rid-1", extra: [two]))
+    assert_equal "INVALID_ARGUMENT/INVALID_CASE: the case is invalid: support_case.subject: a case needs a " \
+                 "subject or a body; both are empty; support_case.language: not a BCP 47 language tag " \
+                 "(request_id rid-1)", error.message
+  end
+
   def test_unauthenticated
     error = failing(FakeService.rich_error(Codes::UNAUTHENTICATED, "UNAUTHENTICATED", "missing bearer token"))
     assert_instance_of Supportability::AuthenticationError, error

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 import click
+
+from supportability.progress import progress_bar
 
 DEFAULT_REGISTRY = "var/registry"
 DEFAULT_DATA = "var/data/cases.jsonl"
@@ -22,17 +23,16 @@ registry_option = click.option(
 
 
 class Steps:
-    """A tqdm bar that advances one step per pipeline stage and shows the stage's name."""
+    """A progress bar (a line per stage off a terminal) that advances one step per pipeline stage
+    and shows the stage's name."""
 
     def __init__(self, total: int, description: str):
-        from tqdm import tqdm
-
-        self.bar = tqdm(
+        self.bar = progress_bar(
             total=total,
             desc=description,
             unit="step",
-            file=sys.stderr,
             bar_format="{desc}: {n_fmt}/{total_fmt} |{bar:24}| {elapsed} {postfix}",
+            line_interval=0,
         )
 
     def __call__(self, message: str) -> None:

@@ -1,6 +1,14 @@
 """Account-context features: one-hot categories and standardised log counts, as a dense vector.
 
 Feature names follow the contract's explanation style: "account.disputes_30d", "channel=chat".
+
+The time of a case is not a feature. On live traffic every case is dated about "now", so it tells
+cases apart not at all; it only moves every prediction by a trend fitted inside the training window
+and extrapolated past it, further the older the model. Drift is met by retraining on recent
+outcomes instead. Models fitted before this change have a "create_time.years" column: they still
+read a case's time, and a case without one gets the column's training mean, which contributes
+nothing (so the prediction does not depend on when it is asked, and the column is never in an
+explanation).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from supportability.domain import CHANNELS, INTEGRATION_TYPES, SUPPORT_PLANS, Ca
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 SECONDS_PER_YEAR = 365.0 * 86400
+YEARS = "create_time.years"  # the time column of models fitted before it stopped being a feature
 # (feature name, case attribute): counts and money, each read as log1p(max(value, 0)).
 NUMERIC = (
     ("account.account_age_days", "account_age_days"),
@@ -31,8 +40,7 @@ _read_numeric = attrgetter(*(attr for _, attr in NUMERIC))
 MIN_CATEGORY_COUNT = 20  # rarer industries / countries share the all-zero "other" encoding
 
 
-def _years(case: Case, now: datetime | None) -> float:
-    created = case.create_time or now or datetime.now(UTC)
+def _years(created: datetime) -> float:
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
     return (created - EPOCH).total_seconds() / SECONDS_PER_YEAR
@@ -52,16 +60,20 @@ class ContextEncoder:
     def _index(self) -> None:
         # Built once, not per call: per categorical attribute, its one-hot column of each known
         # value; and the numeric columns' scaling as plain floats, for `transform_one`.
-        self._n_numeric = position = len(NUMERIC) + 1 + len(self.extra_numeric)
+        self._has_years = YEARS in self.names
+        self._n_numeric = position = len(NUMERIC) + self._has_years + len(self.extra_numeric)
         self._columns: list[tuple[str, dict[str, int]]] = []
         for attr, values in self.categories.items():
             self._columns.append((attr, {v: position + k for k, v in enumerate(values)}))
             position += len(values)
         self._numeric_mean: list[float] = []
         self._numeric_scale: list[float] = []
+        self._years_mean = 0.0
         if self.mean is not None and self.scale is not None:  # fitted
             self._numeric_mean = self.mean[: self._n_numeric].tolist()
             self._numeric_scale = self.scale[: self._n_numeric].tolist()
+            if self._has_years:
+                self._years_mean = self._numeric_mean[len(NUMERIC)]
 
     def fit(self, cases: Sequence[Case]) -> ContextEncoder:
         def frequent(attr: str) -> list[str]:
@@ -80,28 +92,29 @@ class ContextEncoder:
         self.extra_numeric = sorted(k for k, n in extra.items() if n >= MIN_CATEGORY_COUNT)
         self.names = (
             [name for name, _ in NUMERIC]
-            + ["create_time.years"]
             + [f"extra.{k}" for k in self.extra_numeric]
             + [f"{attr}={v}" for attr, values in self.categories.items() for v in values]
         )
         self.mean, self.scale = None, None
         self._index()
         n_numeric = self._n_numeric
-        raw = np.array([self._raw(c, None)[:n_numeric] for c in cases]).reshape(len(cases), n_numeric)
+        raw = np.array([self._raw(c)[:n_numeric] for c in cases]).reshape(len(cases), n_numeric)
         self.mean = np.zeros(len(self.names))
         self.scale = np.ones(len(self.names))
         self.mean[:n_numeric] = raw.mean(axis=0)
         std = raw.std(axis=0)
-        # A (nearly) constant column, e.g. create_time when the data has none, must not be blown up.
+        # A (nearly) constant column, e.g. an extra feature that is almost always 0, must not be blown up.
         self.scale[:n_numeric] = np.where(std > 1e-3, std, 1.0)
         self._index()
         return self
 
-    def _raw(self, case: Case, now: datetime | None) -> list[float]:
+    def _raw(self, case: Case, now: datetime | None = None) -> list[float]:
         """One case's unscaled features as plain floats, plus a last slot that takes unknown categories."""
         width = len(self.names)
         row = [math.log1p(v) if v > 0 else 0.0 for v in _read_numeric(case)]
-        row.append(_years(case, now))
+        if self._has_years:  # an older model's time column (module docstring)
+            created = case.create_time or now
+            row.append(_years(created) if created is not None else self._years_mean)
         if self.extra_numeric:
             row += [float(case.extra_features.get(k, 0.0)) for k in self.extra_numeric]
         row += [0.0] * (width + 1 - len(row))  # the one-hots
@@ -111,8 +124,9 @@ class ContextEncoder:
         return row
 
     def transform(self, cases: Sequence[Case], now: datetime | None = None) -> np.ndarray:
+        """The cases' features. `now` dates the cases without a create_time, for older models that
+        read the time; None leaves them at the training mean."""
         assert self.mean is not None and self.scale is not None, "fit the encoder first"
-        now = now or datetime.now(UTC)  # one "now" for the cases without a create_time
         raw = np.array([self._raw(c, now) for c in cases]).reshape(len(cases), len(self.names) + 1)
         return (raw[:, :-1] - self.mean) / self.scale
 

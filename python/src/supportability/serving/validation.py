@@ -2,6 +2,12 @@
 
 Validators return field violations rather than raising, so one error lists every problem
 with a request, and a batch error names each bad case by index.
+
+The enums of a case (channel, support plan, integration type) follow one rule: left unset
+(`*_UNSPECIFIED`) they mean "not known" and the case is served; a number the contract does not
+define is refused, and the violation lists the values that are allowed. Many callers (grpcurl,
+LLM tools, a first try) send only a subject and a body; the models read an unknown channel as
+no channel at all, and stay calibrated on such cases (python/README.md, "Validation").
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import re
 from collections.abc import Mapping
 
 from google.protobuf import struct_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from supportability.errors import FieldViolation
 from supportability.v1 import prediction_pb2, support_case_pb2
@@ -26,9 +33,15 @@ MAX_ID_CHARS = 128
 # BCP 47 in the shape callers send: a primary language subtag and optional subtags ("en", "pt-BR").
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
-_CHANNELS = frozenset(support_case_pb2.Channel.values()) - {support_case_pb2.CHANNEL_UNSPECIFIED}
-_PLANS = frozenset(support_case_pb2.SupportPlan.values())
-_INTEGRATIONS = frozenset(support_case_pb2.IntegrationType.values())
+
+def _enum_rule(enum: EnumTypeWrapper) -> tuple[frozenset[int], str]:
+    """An enum's numbers, and its names but the zero value's, for `_enum_violations`."""
+    return frozenset(enum.values()), ", ".join(name for name, number in enum.items() if number)
+
+
+_CHANNEL = _enum_rule(support_case_pb2.Channel)
+_PLAN = _enum_rule(support_case_pb2.SupportPlan)
+_INTEGRATION = _enum_rule(support_case_pb2.IntegrationType)
 _COUNT_FIELDS = ("account_age_days", "disputes_30d", "failed_payouts_30d", "declined_charges_30d", "previous_cases_30d")
 
 
@@ -41,10 +54,7 @@ def case_violations(case: support_case_pb2.SupportCase, path: str) -> list[Field
         out.append(FieldViolation(f"{path}.subject", f"longer than {MAX_SUBJECT_CHARS} characters"))
     if len(case.body) > MAX_BODY_CHARS:
         out.append(FieldViolation(f"{path}.body", f"longer than {MAX_BODY_CHARS} characters"))
-    if case.channel == support_case_pb2.CHANNEL_UNSPECIFIED:
-        out.append(FieldViolation(f"{path}.channel", "required"))
-    elif case.channel not in _CHANNELS:
-        out.append(FieldViolation(f"{path}.channel", f"unknown value {case.channel}"))
+    out += _enum_violations(_CHANNEL, case.channel, f"{path}.channel")
     if case.language and not _LANGUAGE_TAG.match(case.language):
         out.append(FieldViolation(f"{path}.language", "not a BCP 47 language tag such as 'en' or 'pt-BR'"))
     if len(case.case_id) > MAX_ID_CHARS:
@@ -64,14 +74,20 @@ def _account_violations(account: support_case_pb2.AccountContext, path: str) -> 
     volume = account.monthly_volume_usd
     if not math.isfinite(volume) or volume < 0:
         out.append(FieldViolation(f"{path}.monthly_volume_usd", "must be a finite number, not negative"))
-    if account.support_plan not in _PLANS:
-        out.append(FieldViolation(f"{path}.support_plan", f"unknown value {account.support_plan}"))
-    if account.integration_type not in _INTEGRATIONS:
-        out.append(FieldViolation(f"{path}.integration_type", f"unknown value {account.integration_type}"))
+    out += _enum_violations(_PLAN, account.support_plan, f"{path}.support_plan")
+    out += _enum_violations(_INTEGRATION, account.integration_type, f"{path}.integration_type")
     for name in ("merchant_id", "country_code", "industry"):
         if len(getattr(account, name)) > MAX_ID_CHARS:
             out.append(FieldViolation(f"{path}.{name}", f"longer than {MAX_ID_CHARS} characters"))
     return out
+
+
+def _enum_violations(rule: tuple[frozenset[int], str], value: int, path: str) -> list[FieldViolation]:
+    """None for a value of the enum (unset included: "not known"); else one naming the allowed values."""
+    numbers, allowed = rule
+    if value in numbers:
+        return []
+    return [FieldViolation(path, f"unknown value {value}; allowed: {allowed}, or unset when not known")]
 
 
 def _extra_feature_violations(features: Mapping[str, struct_pb2.Value], path: str) -> list[FieldViolation]:

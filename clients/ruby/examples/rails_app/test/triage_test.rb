@@ -39,6 +39,23 @@ class TriageTest < ActionDispatch::IntegrationTest
     assert body["request_id"].present?
   end
 
+  test "a posted form's strings are read by the contract's field types" do
+    form = payout_case("form-1").deep_merge(account: { disputes_30d: "2", monthly_volume_usd: "1520.75",
+                                                       account_age_days: "" })
+    post "/triage", params: { case: form } # form-encoded: every value arrives as a String
+    assert_response :success
+    assert_equal "form-1", response.parsed_body["case_id"]
+  end
+
+  test "a form value that can't be read is a 422 naming the field before any call" do
+    post "/triage", params: { case: payout_case("form-2").deep_merge(account: { disputes_30d: "two" }) }
+    assert_response :unprocessable_entity
+    body = response.parsed_body
+    assert_equal([{ "field" => "support_case.account.disputes_30d", "description" => 'must be an integer, got "two"' }],
+                 body["field_violations"])
+    assert_includes body["error"], 'support_case.account.disputes_30d: must be an integer, got "two"'
+  end
+
   test "the job routes the case" do
     perform_enqueued_jobs do
       post "/triage/later", params: { case: payout_case("job-1") }, as: :json

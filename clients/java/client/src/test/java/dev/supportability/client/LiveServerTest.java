@@ -10,6 +10,7 @@ import dev.supportability.client.tools.GoldenVectors;
 import dev.supportability.v1.BatchPredictCasesResponse;
 import dev.supportability.v1.CasePrediction;
 import dev.supportability.v1.DecisionAction;
+import dev.supportability.v1.DecisionReason;
 import dev.supportability.v1.Model;
 import dev.supportability.v1.ModelKind;
 import dev.supportability.v1.ModelState;
@@ -71,6 +72,13 @@ class LiveServerTest {
             && prediction.getEscalation().getProbability() <= 1);
     assertTrue(prediction.getDecision().getAction() != DecisionAction.DECISION_ACTION_UNSPECIFIED);
     assertEquals(queues.get(0).getQueue(), prediction.getDecision().getQueue());
+    // A reason exactly when the case goes to a person: low confidence or out of scope.
+    boolean routed =
+        prediction.getDecision().getAction() == DecisionAction.DECISION_ACTION_AUTO_ROUTE;
+    assertEquals(
+        routed,
+        prediction.getDecision().getReason() == DecisionReason.DECISION_REASON_UNSPECIFIED,
+        prediction.getDecision().toString());
     assertFalse(response.getRequestId().isEmpty());
   }
 

@@ -33,11 +33,11 @@ public final class TestCases {
         .build();
   }
 
-  /** An invalid case: no channel, and a negative dispute count. */
+  /** An invalid case: a channel the contract does not define, and a negative dispute count. */
   static SupportCase invalid(String caseId) {
     SupportCase valid = payoutDelayed(caseId);
     return valid.toBuilder()
-        .setChannel(Channel.CHANNEL_UNSPECIFIED)
+        .setChannelValue(9)
         .setAccount(valid.getAccount().toBuilder().setDisputes30D(-1))
         .build();
   }
