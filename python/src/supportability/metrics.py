@@ -137,6 +137,23 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
+def clopper_pearson_lower(successes: np.ndarray | float, n: np.ndarray | float, confidence_level: float) -> np.ndarray:
+    """One-sided Clopper-Pearson (exact binomial) lower bound(s) on a proportion, successes of n,
+    at confidence_level; 0 where there is no success. Vectorised over arrays of counts."""
+    from scipy.stats import beta
+
+    k, total = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bound = beta.ppf(1.0 - confidence_level, k, total - k + 1.0)
+    return np.where(k > 0, np.nan_to_num(bound), 0.0)
+
+
+def clopper_pearson(successes: int, n: int, confidence_level: float = 0.95) -> tuple[float, float]:
+    """Two-sided Clopper-Pearson interval of a proportion at confidence_level."""
+    tail = (1 + confidence_level) / 2
+    return float(clopper_pearson_lower(successes, n, tail)), float(1 - clopper_pearson_lower(n - successes, n, tail))
+
+
 def expected_accuracy(confidence: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
     """Label-free estimate of accuracy from calibrated confidences (confidence-based performance
     estimation): (estimate, low, high). When the confidences are calibrated, case i is right with

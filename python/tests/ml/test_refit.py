@@ -1,4 +1,5 @@
-"""TrainConfig.refit_on_all: held-out choices are kept, the weights are refitted on the held-out cases too."""
+"""TrainConfig.refit_on_all (splits without folds): held-out choices are kept, the weights are
+refitted on the held-out cases too. Cross-fitting always ends with that refit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from supportability.training.trainer import TrainConfig, train
 
 
 def test_refit_keeps_held_out_choices_and_learns_the_held_out_cases(small_data, small_model):
-    model, splits = small_model
+    _, cross_fitted = small_model
+    splits = dataclasses.replace(cross_fitted, folds=None)  # one held-out fold: the path refit_on_all is for
+    model, _ = train(small_data, TrainConfig(seed=11), splits=splits)
     refitted, _ = train(small_data, dataclasses.replace(TrainConfig(seed=11), refit_on_all=True), splits=splits)
 
     assert refitted.decision_threshold == model.decision_threshold
@@ -19,6 +22,8 @@ def test_refit_keeps_held_out_choices_and_learns_the_held_out_cases(small_data, 
         assert refitted.heads[task].calibrator == head.calibrator
     assert not np.allclose(refitted.w_text, model.w_text)
     assert splits.fitted_count(TrainConfig(refit_on_all=True)) == len(splits.train) + len(splits.calibration)
+    assert splits.fitted_count(TrainConfig()) == len(splits.train)
+    assert cross_fitted.fitted_count(TrainConfig()) == len(splits.train) + len(splits.calibration)
 
     # The held-out cases are now training cases: the refitted routing head fits them better.
     held_out = small_data.subset(splits.calibration)

@@ -8,7 +8,7 @@ from whichever of the two others is more accurate on the held-out cases), calibr
 same held-out cases, evaluates each on the same test cases, and times in-process prediction
 (`latency.measure`). Prints a table, and the whole result as JSON to --out.
 
-- banking77: train.csv (10% held out for calibration and early stopping), reported on test.csv;
+- banking77: train.csv split as `train --data` splits it (banking77.py), reported on test.csv;
   skipped where the dataset is absent. The teacher fine-tunes MiniLM.
 - synthetic: the default 30,000 generated cases, the newest 15% as the test set. The teacher keeps
   MiniLM frozen (fine-tuning on 25,000 long cases takes most of an hour on 2 cores) and the student
@@ -82,8 +82,10 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             )
         else:
             neural_config = NeuralConfig.for_kind("student", **settings["student"])
-            # A linear model refitted on the held-out cases (`refit_on_all`) cannot be judged on them.
-            candidates = {k: m for k, m in trained.items() if not (k == "linear" and config.refit_on_all)}
+            # A linear model refitted on the held-out cases (cross-fitted, or `refit_on_all`) cannot be
+            # judged on them.
+            refitted = config.refit_on_all or splits.folds is not None
+            candidates = {k: m for k, m in trained.items() if not (k == "linear" and refitted)}
             teacher = _best_on_held_out(candidates, data.subset(splits.calibration))
             say(
                 f"the student learns from the {teacher} model (the most accurate on held-out cases)"
@@ -107,6 +109,7 @@ def run_dataset(name: str, kinds: tuple[str, ...], dataset: Path, registry: str 
             "ece": evaluation.get("routing", "ece"),
             "ece_uncalibrated": evaluation.get("routing", "ece_uncalibrated"),
             "bayes_top1_accuracy": evaluation.get("routing", "bayes_top1_accuracy"),
+            "clean_top1_accuracy": evaluation.get("routing", "clean_top1_accuracy"),
             "escalation_auroc": evaluation.get("escalation", "auroc"),
             "decision_coverage": evaluation.get("decision", "coverage"),
             "decision_precision": evaluation.get("decision", "precision"),

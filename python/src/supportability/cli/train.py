@@ -52,7 +52,34 @@ if TYPE_CHECKING:
     default=0.95,
     show_default=True,
     type=click.FloatRange(0.5, 1.0),
-    help="Precision the auto-route threshold must reach on held-out cases.",
+    help="Precision the auto-route threshold must promise: the lower confidence bound on held-out cases.",
+)
+@click.option(
+    "--confidence-level",
+    default=0.95,
+    show_default=True,
+    type=click.FloatRange(0.5, 0.999),
+    help="Confidence level of that one-sided (Clopper-Pearson) bound.",
+)
+@click.option(
+    "--in-scope-coverage",
+    default=0.95,
+    show_default=True,
+    type=click.FloatRange(0.5, 1.0),
+    help="Share of held-out in-scope cases the out-of-scope test keeps; the rest go to triage as out of scope.",
+)
+@click.option(
+    "--oos-label",
+    default=None,
+    metavar="CATEGORY",
+    help="The queue label of out-of-scope examples in the data: trained on, never auto-routed.",
+)
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(2, 20),
+    help="Cross-fitting folds for the held-out choices (linear: each costs one more fit per head).",
 )
 @click.option("--promote/--no-promote", default=True, show_default=True, help="Promote the new version.")
 @click.option(
@@ -116,6 +143,10 @@ def train(
     n_cases: int,
     char_ngrams: bool | None,
     target_precision: float,
+    confidence_level: float,
+    in_scope_coverage: float,
+    oos_label: str | None,
+    folds: int,
     promote: bool,
     kind: str,
     teacher_version: str | None,
@@ -133,7 +164,7 @@ def train(
     an interruption and it resumes.
     """
     from supportability.training.pipeline import train_and_register
-    from supportability.training.trainer import TrainConfig
+    from supportability.training.trainer import data_config
 
     outcomes, serving_version, serving_text = None, None, {}
     if from_outcomes:
@@ -158,6 +189,8 @@ def train(
         dataset, skipped = load_data(data_path, columns, defaults, skip_invalid)
         print_skipped(skipped)
         use_chars = char_ngrams is not False
+    if oos_label is not None and oos_label not in set(dataset.labels.get("queue", ())):
+        fail(f"--oos-label {oos_label}: no case has that queue")
     if articles_path:
         from supportability.data.loaders import load_articles
 
@@ -166,11 +199,15 @@ def train(
     weighting = "counts" if data_path is None else "tfidf"
     if outcomes is not None:  # by default as the serving version was: the comparison is then of data only
         weighting = str(serving_text.get("text_weighting", "tfidf"))
-    config = TrainConfig(
+    config = data_config(
+        weighting,
         seed=seed,
-        text_weighting=weighting,
-        char_ngrams=(2, 5) if use_chars else None,
+        char_ngrams=use_chars,
         target_precision=target_precision,
+        confidence_level=confidence_level,
+        in_scope_coverage=in_scope_coverage,
+        oos_label=oos_label,
+        folds=folds,
     )
     neural = None
     if kind != "linear":
@@ -182,6 +219,10 @@ def train(
             seed=seed,
             text_weighting=weighting,
             target_precision=target_precision,
+            confidence_level=confidence_level,
+            in_scope_coverage=in_scope_coverage,
+            oos_label=oos_label,
+            folds=folds,
             char_ngrams=config.char_ngrams,
             **{k: v for k, v in chosen.items() if v is not None},
         )
@@ -340,6 +381,12 @@ def _teacher_for(registry_path: str, dataset, requested: str | None) -> str | No
     default=None,
     help="Report directory (default: the version's report/ folder in the registry).",
 )
+@click.option(
+    "--oos-label",
+    default=None,
+    metavar="CATEGORY",
+    help="With --data: cases of this queue are out of scope; reports how the decision treats them.",
+)
 def evaluate(
     registry_path: str,
     version: str | None,
@@ -347,6 +394,7 @@ def evaluate(
     columns: tuple[str, ...],
     defaults: tuple[str, ...],
     out_dir: str | None,
+    oos_label: str | None,
 ) -> None:
     """Evaluate a version and write its HTML report, PNG plots and metrics.json."""
     from supportability.evaluation.evaluate import evaluate as run_evaluation
@@ -365,10 +413,16 @@ def evaluate(
     if data_path:
         dataset, _ = load_data(data_path, columns, defaults, False)
         test, source = dataset, data_path
+        if oos_label is not None and oos_label not in set(test.labels.get("queue", ())):
+            steps.close()
+            fail(f"--oos-label {oos_label}: no case in {data_path} has that queue")
+    elif oos_label is not None:
+        steps.close()
+        fail("--oos-label needs --data: a file with out-of-scope cases")
     else:
         test, source = _version_test_split(registry, version)
     steps(f"evaluating on {len(test)} cases")
-    evaluation = run_evaluation(cast("HeadsModel", model), test)  # every registered kind is a HeadsModel
+    evaluation = run_evaluation(cast("HeadsModel", model), test, oos_label)  # every registered kind is a HeadsModel
     target = Path(out_dir) if out_dir else registry.versions_dir / version / "report"
     steps("writing the report")
     report = write_report(
@@ -387,6 +441,7 @@ def evaluate(
 _HEADLINE = {
     "top1_accuracy",
     "bayes_top1_accuracy",
+    "clean_top1_accuracy",
     "ece",
     "auroc",
     "bayes_auroc",
@@ -396,6 +451,10 @@ _HEADLINE = {
     "recall_at_3",
     "pinball_p50_hours",
     "p90_coverage",
+    "held_out_precision_lower_bound",
+    "in_scope_precision",
+    "recall_at_95_in_scope_coverage",
+    "auto_routed_share",
 }
 
 
@@ -416,7 +475,7 @@ def _version_test_split(registry, version: str):
     splits = split(
         dataset,
         TrainConfig(
-            **{k: v for k, v in train_config.items() if k in ("seed", "test_fraction", "calibration_fraction")}
+            **{k: v for k, v in train_config.items() if k in ("seed", "test_fraction", "calibration_fraction", "folds")}
         ),
     )
     return dataset.subset(splits.test), source
@@ -430,4 +489,17 @@ def _summary(registry_path: str, version: str) -> None:
     for task, name, value, slice_ in info.metrics:
         if not slice_ and name in _HEADLINE:
             click.echo(f"  {task:16} {name:28} {value:.4f}")
+    estimate = Registry(registry_path).manifest(version).get("decision", {}).get("estimate")
+    if estimate and not estimate["promised"]:
+        click.echo(
+            f"  decision: no threshold can promise precision >= {estimate['target_precision']:.3f} at "
+            f"{estimate['confidence_level']:.0%} confidence on {estimate['held_out_cases']} held-out cases: "
+            "every case goes to human triage (lower --target-precision, or give more data)"
+        )
+    elif estimate:
+        click.echo(
+            f"  decision: threshold {estimate['threshold']:.4f} auto-routes {estimate['auto_routed']} of "
+            f"{estimate['held_out_cases']} held-out cases at precision {estimate['precision']:.4f} "
+            f"(lower {estimate['confidence_level']:.0%} bound {estimate['precision_lower_bound']:.4f})"
+        )
     click.echo(f"report: {Path(registry_path) / 'versions' / version / 'report' / 'report.html'}")

@@ -33,7 +33,8 @@ class Evaluation:
         return next((v for t, n, v, s in self.metrics if (t, n, s) == (task, name, slice_)), None)
 
 
-def evaluate(model: HeadsModel, data: LabeledCases) -> Evaluation:
+def evaluate(model: HeadsModel, data: LabeledCases, oos_label: str | None = None) -> Evaluation:
+    """Every metric on `data`; cases whose queue is `oos_label` are out of scope (see `_out_of_scope`)."""
     ev = Evaluation(case_count=len(data))
     scores, _ = model.raw_scores(data.cases)
     probs = model.probabilities(scores)
@@ -47,7 +48,7 @@ def evaluate(model: HeadsModel, data: LabeledCases) -> Evaluation:
 
     if "routing" in probs:
         _classification(ev, model, "routing", "queue", data, probs["routing"], scores, slices)
-        _decision(ev, model, data, probs["routing"])
+        _decision(ev, model, data, scores, probs["routing"], oos_label)
     if "urgency" in probs:
         _classification(ev, model, "urgency", "urgency", data, probs["urgency"], scores, slices)
     for task, key in (("escalation", "escalated"), ("csat_risk", "csat_negative")):
@@ -95,6 +96,10 @@ def _classification(ev, model, task, key, data, p, scores, slices) -> None:
         ev.add(task, "bayes_expected_top1_accuracy", float(truth.max(axis=1).mean()))
         ev.add(task, "bayes_log_loss", m.log_loss(truth, labels))
         ev.add(task, "bayes_ece", m.multiclass_ece(truth, labels))
+    if task == "routing" and "topic" in data.truth:
+        # Against the topic the text is about (synthetic data): label noise never touches it.
+        topic = np.array([head.labels.index(q) if q in head.labels else -1 for q in data.truth["topic"][known]])
+        ev.add(task, "clean_top1_accuracy", float(np.mean(p.argmax(1) == topic)))
     ev.plots[task] = {
         "confidence": p.max(1),
         "correct": p.argmax(1) == labels,
@@ -148,22 +153,52 @@ def _resolution(ev, data, quantiles) -> None:
         )
 
 
-def _decision(ev, model, data, p) -> None:
+def _decision(ev, model, data, scores, p, oos_label) -> None:
     if model.decision_threshold is None or "queue" not in data.labels:
         return
     head = model.heads["routing"]
     labels = np.array([head.labels.index(v) if v in head.labels else -1 for v in data.labels["queue"]])
     confidence = p.max(1)
     correct = p.argmax(1) == labels
-    auto = confidence >= model.decision_threshold
+    auto, flagged, in_scope_score = model.decide(scores, p)
     ev.add("decision", "threshold", model.decision_threshold)
     ev.add("decision", "target_precision", model.decision_target_precision)
     ev.add("decision", "coverage", float(auto.mean()))
     ev.add("decision", "precision", float(correct[auto].mean()) if auto.any() else float("nan"))
-    order = np.argsort(-confidence, kind="stable")
+    if auto.any():  # the precision's two-sided 95% Clopper-Pearson interval, beside the point estimate
+        low, high = m.clopper_pearson(int(correct[auto].sum()), int(auto.sum()))
+        ev.add("decision", "precision_ci_low", low)
+        ev.add("decision", "precision_ci_high", high)
+    estimate = model.decision_estimate or {}
+    if estimate.get("precision_lower_bound") is not None:  # what training promised, on its held-out cases
+        ev.add("decision", "held_out_precision", estimate["precision"])
+        ev.add("decision", "held_out_precision_lower_bound", estimate["precision_lower_bound"])
+    ev.add("decision", "out_of_scope_share", float(flagged.mean()))
+    if oos_label is not None:
+        _out_of_scope(ev, data.labels["queue"] == oos_label, auto, flagged, in_scope_score, correct)
+    order = np.argsort(-np.where(flagged, -1.0, confidence), kind="stable")
     ev.plots["decision"] = {
         "coverage": np.arange(1, len(order) + 1) / len(order),
         "precision": np.cumsum(correct[order]) / np.arange(1, len(order) + 1),
         "operating_point": (float(auto.mean()), float(correct[auto].mean()) if auto.any() else 0.0),
         "target": model.decision_target_precision,
     }
+
+
+def _out_of_scope(ev, out, auto, flagged, score, correct) -> None:
+    """Cases labelled out of scope (`out`) against the rest: how well the in-scope score separates
+    them, and what the decision did with each."""
+    inside = ~out
+    if not out.any() or not inside.any():
+        return
+    at_95 = np.quantile(score[inside], 0.05)  # the score that keeps 95% of the in-scope cases
+    ev.add("out_of_scope", "recall_at_95_in_scope_coverage", float(np.mean(score[out] < at_95)))
+    ev.add("out_of_scope", "auroc", m.auroc(score, inside.astype(int)))
+    ev.add("out_of_scope", "recall", float(flagged[out].mean()))  # at the model's own threshold
+    ev.add("out_of_scope", "in_scope_coverage", float(1 - flagged[inside].mean()))
+    ev.add("out_of_scope", "auto_routed_share", float(auto[out].mean()))
+    ev.add("out_of_scope", "case_count", float(out.sum()))
+    routed = auto & inside
+    if routed.any():
+        ev.add("decision", "in_scope_precision", float(correct[routed].mean()))
+    ev.plots["out_of_scope"] = {"in_scope": score[inside], "out_of_scope": score[out], "at_95": float(at_95)}

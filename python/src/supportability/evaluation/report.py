@@ -88,6 +88,19 @@ def write_report(ev: Evaluation, directory: str | Path, *, title: str, data_sour
         ax.legend(fontsize=8)
         save(fig, "decision_precision_coverage.png", "Precision-coverage curve of the auto-route decision.")
 
+    if "out_of_scope" in ev.plots:
+        plot = ev.plots["out_of_scope"]
+        fig, ax = plt.subplots(figsize=(4.8, 4))
+        low = min(plot["in_scope"].min(), plot["out_of_scope"].min())
+        high = max(plot["in_scope"].max(), plot["out_of_scope"].max())
+        bins = np.linspace(low, high, 40).tolist()
+        ax.hist(plot["in_scope"], bins=bins, density=True, alpha=0.6, label="in scope")
+        ax.hist(plot["out_of_scope"], bins=bins, density=True, alpha=0.6, label="out of scope")
+        ax.axvline(plot["at_95"], color="grey", ls="--", lw=1, label="95% in-scope coverage")
+        ax.set(xlabel="in-scope score", ylabel="density", title="out-of-scope detection")
+        ax.legend(fontsize=8)
+        save(fig, "out_of_scope.png", "In-scope score of in-scope and out-of-scope cases; below the line: flagged.")
+
     sliced = [(t, n, v, s) for t, n, v, s in ev.metrics if s]
     if sliced:
         keys = sorted({(t, n) for t, n, _, _ in sliced if n in ("top1_accuracy", "auroc", "ece")})
@@ -116,7 +129,8 @@ table{{border-collapse:collapse}} tr:nth-child(even){{background:#f3f3f3}}</styl
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p>Data: {html.escape(data_source)} — {ev.case_count} evaluation cases. Metrics named <code>bayes_*</code> are
-the Bayes-optimal reference computed from the generator's true label probabilities. All metrics are also in
+the Bayes-optimal reference computed from the generator's true label probabilities; <code>clean_top1_accuracy</code>
+is measured against the generator's latent topic instead of the (noisy) label. All metrics are also in
 <a href="metrics.json">metrics.json</a>.</p>
 {figures}
 <h2>Metrics</h2>

@@ -25,6 +25,7 @@ class CaseResult:
     resolution_time: tuple[float, float] | None = None  # (p50_hours, p90_hours)
     articles: list[tuple[str, str, float]] | None = None  # (article_id, title, score)
     decision: tuple[str, str, float, float] | None = None  # (action, queue, confidence, threshold)
+    decision_reason: str | None = None  # of a human_triage decision: "low_confidence" or "out_of_scope"
     explanations: list[tuple[str, str, list[tuple[str, float]]]] | None = None  # (task, target, features)
 
 

@@ -150,7 +150,8 @@ class Isotonic:
 
 Calibrator = Temperature | Platt | Isotonic  # what a head holds once calibrated
 
-REPEATS = 10  # random 2-fold splits of the held-out set per candidate
+REPEATS = 10  # random 2-fold splits of the held-out set per candidate, for up to REPEATS_CASES cases
+REPEATS_CASES = 5_000  # beyond, fewer splits (at least 3): the noise of one split falls as 1/sqrt(cases)
 
 
 def _two_fold(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +169,8 @@ def _choose(
     candidate is scored on the same REPEATS splits and a more flexible calibrator must beat a
     simpler one by more than that noise: otherwise the choice would follow the noise.
     """
-    splits = [_two_fold(n, seed + r) for r in range(REPEATS)]
+    repeats = max(3, min(REPEATS, round(REPEATS * REPEATS_CASES / max(n, 1))))
+    splits = [_two_fold(n, seed + r) for r in range(repeats)]
     ece = {
         name: np.array([np.mean([measure(f, h), measure(h, f)]) for f, h in splits])
         for name, measure in candidates.items()
@@ -176,7 +178,7 @@ def _choose(
     best = min(ece, key=lambda name: ece[name].mean())
     for name, scores in ece.items():  # simplest first
         difference = scores - ece[best]
-        if difference.mean() <= difference.std(ddof=1) / np.sqrt(REPEATS):
+        if difference.mean() <= difference.std(ddof=1) / np.sqrt(repeats):
             return name, {k: float(v.mean()) for k, v in ece.items()}
     raise AssertionError("unreachable: the best candidate is within noise of itself")
 

@@ -22,6 +22,7 @@ import numpy as np
 from supportability.domain import Case
 from supportability.models.api import CaseResult, ModelInfo
 from supportability.models.calibration import Calibrator, Isotonic, Platt, Temperature
+from supportability.models.scope import OutOfScope
 
 Z90 = 1.2815515655446004  # the standard normal's 90% quantile
 _MEDIAN_AND_P90 = np.array([0.0, Z90])
@@ -71,6 +72,8 @@ class HeadsModel:
     articles: Articles | None
     decision_threshold: float | None
     decision_target_precision: float | None
+    decision_estimate: dict | None  # how the threshold was chosen: held-out precision and its lower bound
+    out_of_scope: OutOfScope | None
     info: ModelInfo
     kind: ClassVar[str]  # the format name's prefix (models/kinds.py)
 
@@ -125,13 +128,19 @@ class HeadsModel:
         out = outputs(scores, max(top_k, 1), article_count)
         results = [CaseResult() for _ in cases]
         if "routing" in out:
-            labels, threshold = self.heads["routing"].labels, self.decision_threshold
-            for result, (p, top) in zip(results, out["routing"], strict=True):
+            labels, threshold, scope = self.heads["routing"].labels, self.decision_threshold, self.out_of_scope
+            in_scope = out.get("scope", [])
+            for i, (result, (p, top)) in enumerate(zip(results, out["routing"], strict=True)):
                 result.routing = [(labels[k], p[k]) for k in top[:top_k]]
                 if threshold is not None:
-                    confidence = p[top[0]]
-                    action = "auto_route" if confidence >= threshold else "human_triage"
-                    result.decision = (action, labels[top[0]], confidence, threshold)
+                    confidence, queue = p[top[0]], labels[top[0]]
+                    if scope is not None and scope.is_out(in_scope[i], queue):
+                        action, result.decision_reason = "human_triage", "out_of_scope"
+                    elif confidence < threshold:
+                        action, result.decision_reason = "human_triage", "low_confidence"
+                    else:
+                        action = "auto_route"
+                    result.decision = (action, queue, confidence, threshold)
         if "urgency" in out:
             levels = self.heads["urgency"].labels
             for result, (p, k) in zip(results, out["urgency"], strict=True):
@@ -164,6 +173,11 @@ class HeadsModel:
                 out[task] = list(zip(p.tolist(), p.argmax(axis=1).tolist(), strict=True))
             else:
                 out[task] = p.tolist()
+        if self.out_of_scope is not None and "routing" in probs:
+            head = self.heads["routing"]
+            out["scope"] = self.out_of_scope.scores(
+                scores[:, head.start : head.stop], probs["routing"], _temperature(head), head.labels
+            ).tolist()
         articles = self.article_scores(scores, probs.get("routing"))
         if articles is not None:
             out["articles"] = list(zip(articles.tolist(), top_columns(articles, article_count).tolist(), strict=True))
@@ -186,6 +200,9 @@ class HeadsModel:
                 p = calibrator.one(s)
                 order = sorted(range(len(p)), key=p.__getitem__, reverse=True)  # stable: ties keep column order
                 out[task] = [(p, order[:top_k] if task == "routing" else order[0])]
+                if task == "routing" and self.out_of_scope is not None:
+                    temperature = calibrator.t
+                    out["scope"] = [self.out_of_scope.score_one(s, p, temperature, head.labels)]
         if self.articles is not None:
             a = self.articles
             cosine = row[a.start : a.stop]
@@ -195,6 +212,22 @@ class HeadsModel:
             order = sorted(range(len(cosine)), key=cosine.__getitem__, reverse=True)
             out["articles"] = [(cosine, order[:article_count])]
         return out
+
+    def decide(self, scores: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(auto-routed, out of scope, in-scope score) per case, from raw scores and calibrated routing
+        probabilities already computed: `predict`'s decisions, vectorised (for evaluation)."""
+        head = self.heads["routing"]
+        top = probs.argmax(axis=1)
+        if self.out_of_scope is None:
+            in_scope = probs.max(axis=1)
+            out = np.zeros(len(probs), dtype=bool)
+        else:
+            in_scope = self.out_of_scope.scores(
+                scores[:, head.start : head.stop], probs, _temperature(head), head.labels
+            )
+            out = np.array([self.out_of_scope.is_out(v, head.labels[k]) for v, k in zip(in_scope, top, strict=True)])
+        threshold = self.decision_threshold if self.decision_threshold is not None else np.inf
+        return (probs.max(axis=1) >= threshold) & ~out, out, in_scope
 
     def article_scores(self, scores: np.ndarray, routing: np.ndarray | None) -> np.ndarray | None:
         """cosine(case, article) + routing_weight * P(article's queue), per case and article."""
@@ -271,6 +304,11 @@ def attribute_linear(
     return explanations
 
 
+def _temperature(head: Head) -> float:
+    assert isinstance(head.calibrator, Temperature)  # a class head's
+    return head.calibrator.t
+
+
 def top_columns(scores: np.ndarray, k: int) -> np.ndarray:
     """Per row, the columns of the k highest scores, highest first (ties: lowest column first)."""
     return np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -312,7 +350,12 @@ def dump_heads(model: HeadsModel, arrays: dict[str, np.ndarray]) -> dict:
             }
             for h in model.heads.values()
         ],
-        "decision": {"threshold": model.decision_threshold, "target_precision": model.decision_target_precision},
+        "decision": {
+            "threshold": model.decision_threshold,
+            "target_precision": model.decision_target_precision,
+            "estimate": model.decision_estimate,
+            "out_of_scope": model.out_of_scope.state() if model.out_of_scope is not None else None,
+        },
         "articles": None,
     }
     if model.articles is not None:
@@ -329,7 +372,8 @@ def dump_heads(model: HeadsModel, arrays: dict[str, np.ndarray]) -> dict:
 
 
 def load_heads(state: dict, arrays: Any) -> dict[str, Any]:
-    """Keyword arguments (heads, articles, decision_threshold, decision_target_precision) for a model kind."""
+    """Keyword arguments (heads, articles, the decision's threshold, target, estimate and out-of-scope
+    test) for a model kind."""
     heads = {
         h["task"]: Head(
             h["task"],
@@ -356,4 +400,6 @@ def load_heads(state: dict, arrays: Any) -> dict[str, Any]:
         "articles": articles,
         "decision_threshold": state["decision"]["threshold"],
         "decision_target_precision": state["decision"]["target_precision"],
+        "decision_estimate": state["decision"].get("estimate"),  # absent from models saved before it
+        "out_of_scope": OutOfScope(**scope) if (scope := state["decision"].get("out_of_scope")) else None,
     }

@@ -36,6 +36,7 @@ from supportability.models.heads import (
     dump_heads,
     load_heads,
 )
+from supportability.models.scope import OutOfScope
 
 
 @dataclass
@@ -49,6 +50,8 @@ class LinearSupportModel(HeadsModel):
     articles: Articles | None = None
     decision_threshold: float | None = None
     decision_target_precision: float | None = None
+    decision_estimate: dict | None = None
+    out_of_scope: OutOfScope | None = None
     info: ModelInfo = field(default=None)  # type: ignore[assignment]  # set by the registry or trainer
     _feature_names: list[str] | None = field(default=None, repr=False)
     kind = "linear"

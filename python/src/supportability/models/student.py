@@ -39,6 +39,7 @@ from supportability.models.heads import (
     dump_heads,
     load_heads,
 )
+from supportability.models.scope import OutOfScope
 
 FORMAT = "student-support-model/1"
 
@@ -57,6 +58,8 @@ class StudentSupportModel(HeadsModel):
     articles: Articles | None = None
     decision_threshold: float | None = None
     decision_target_precision: float | None = None
+    decision_estimate: dict | None = None
+    out_of_scope: OutOfScope | None = None
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     _feature_names: list[str] | None = field(default=None, repr=False)
     kind = "student"

@@ -36,6 +36,7 @@ from supportability.models import linear
 from supportability.models.api import ModelInfo
 from supportability.models.heads import Articles, Head, HeadsModel, case_text, dump_heads, load_heads
 from supportability.models.linear import LinearSupportModel
+from supportability.models.scope import OutOfScope
 
 FORMAT = "teacher-support-model/1"
 MAX_TOKENS = 128  # BANKING77 queries are ~15 tokens, synthetic cases ~60; longer texts are truncated
@@ -101,6 +102,8 @@ class TeacherSupportModel(HeadsModel):
     articles: Articles | None = None
     decision_threshold: float | None = None
     decision_target_precision: float | None = None
+    decision_estimate: dict | None = None
+    out_of_scope: OutOfScope | None = None
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     kind = "teacher"
 

@@ -7,6 +7,15 @@ from supportability.registry.store import (
     Registry,
     RegistryError,
     UnreadableVersion,
+    write_json_atomic,
 )
 
-__all__ = ["ArtifactError", "DataSummary", "ModelNotFoundError", "Registry", "RegistryError", "UnreadableVersion"]
+__all__ = [
+    "ArtifactError",
+    "DataSummary",
+    "ModelNotFoundError",
+    "Registry",
+    "RegistryError",
+    "UnreadableVersion",
+    "write_json_atomic",
+]

@@ -90,7 +90,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_json_atomic(path: Path, value: Any) -> None:
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to a temporary file, fsync it, and rename it over `path`: readers see old or new, never half."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
@@ -248,6 +249,9 @@ class Registry:
                 "decision": {
                     "threshold": model.decision_threshold,
                     "target_precision": model.decision_target_precision,
+                    # How the threshold was chosen: held-out cases, precision, its bound, the split.
+                    "estimate": model.decision_estimate,
+                    "out_of_scope": model.out_of_scope.state() if model.out_of_scope is not None else None,
                 },
                 "training_config": training_config or {},
                 "metrics": [{"task": t, "name": n, "value": float(v), "slice": s} for t, n, v, s in metrics],
@@ -280,7 +284,7 @@ class Registry:
             if Path(report_dir).resolve() != target.resolve():
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(report_dir, target)
-        _write_json_atomic(directory / "manifest.json", manifest)
+        write_json_atomic(directory / "manifest.json", manifest)
 
     def promote(self, version: str) -> None:
         """Make `version` the one served by default; the previous one goes onto the rollback history."""
@@ -292,7 +296,7 @@ class Registry:
         if pointer.get("version"):
             history.append(pointer["version"])
         self.path.mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(
+        write_json_atomic(
             self.pointer, {"version": version, "history": history, "updated_time": datetime.now(UTC).isoformat()}
         )
 
@@ -304,7 +308,7 @@ class Registry:
             raise ModelNotFoundError(f"nothing to roll back to in registry {self.path}")
         previous = history.pop()
         self.load(previous)
-        _write_json_atomic(
+        write_json_atomic(
             self.pointer, {"version": previous, "history": history, "updated_time": datetime.now(UTC).isoformat()}
         )
         return previous

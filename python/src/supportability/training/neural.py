@@ -25,7 +25,6 @@ import json
 import logging
 import math
 import shutil
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from supportability.data.dataset import LabeledCases
 from supportability.domain import URGENCY_LEVELS
@@ -46,6 +44,7 @@ from supportability.models.heads import Head, HeadsModel, case_text
 from supportability.models.linear import LinearSupportModel
 from supportability.models.student import StudentSupportModel
 from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
+from supportability.progress import progress_bar
 from supportability.training.neural_config import NeuralConfig
 from supportability.training.trainer import (
     BINARY_LABELS,
@@ -287,13 +286,8 @@ def fit(run: Run, config: NeuralConfig, checkpoint: Path, description: str, prog
         run.net.train()
         total, count = 0.0, 0
         batches = run.train_batches(np.random.default_rng([config.seed, epoch]))
-        with tqdm(
-            batches,
-            desc=f"{description} epoch {epoch + 1}/{config.max_epochs}",
-            unit="batch",
-            file=sys.stderr,
-            leave=False,
-            disable=None,
+        with progress_bar(
+            batches, desc=f"{description} epoch {epoch + 1}/{config.max_epochs}", unit="batch", leave=False
         ) as bar:
             for rows, scores in bar:
                 soft = {t: v[rows] for t, v in run.soft.items()} if run.soft else None
@@ -543,7 +537,9 @@ def train_teacher(
     )
     if config.companion and "routing" in heads:
         step("training the linear companion")
-        companion, _ = train(data, config.linear_config(), splits=splits)
+        # Without folds: the companion is fitted on the training cases only, so that its weight
+        # can be chosen on the held-out ones.
+        companion, _ = train(data, config.linear_config(), splits=dataclasses.replace(splits, folds=None))
         _add_companion(model, companion, held_out, step)
     if data.articles and "article_ids" in data.labels:
         step("embedding the articles")
@@ -603,7 +599,8 @@ def _finish(
     if data.articles and "article_ids" in data.labels:
         step("indexing articles")
         index_articles(model, data, held_out, start=max(h.stop for h in model.heads.values()), scores=scores)
-    choose_decision(model, held_out, config.target_precision, scores)
+    method = {"held_out": "the calibration fold (neural kinds: one fold, no cross-fitting)"}
+    choose_decision(model, held_out, config, scores, method=method)
 
 
 def _run_key(kind: str, data: LabeledCases, config: NeuralConfig, teacher: HeadsModel | None) -> str:

@@ -30,12 +30,20 @@ class NeuralConfig:
     char_ngrams: tuple[int, int] | None = (2, 5)
     min_df: int = 2
     target_precision: float = 0.95
+    confidence_level: float = 0.95  # as TrainConfig's decision settings
+    in_scope_coverage: float = 0.95
+    scope_score: str = "max_probability"
+    oos_label: str | None = None
     test_fraction: float = 0.15
     calibration_fraction: float = 0.15
+    folds: int = 5  # of the split (neural kinds hold out fold 0 only)
 
     def split_config(self) -> TrainConfig:
         return TrainConfig(
-            seed=self.seed, test_fraction=self.test_fraction, calibration_fraction=self.calibration_fraction
+            seed=self.seed,
+            test_fraction=self.test_fraction,
+            calibration_fraction=self.calibration_fraction,
+            folds=self.folds,
         )
 
     def linear_config(self) -> TrainConfig:
@@ -47,6 +55,10 @@ class NeuralConfig:
             char_ngrams=self.char_ngrams,
             min_df=self.min_df,
             target_precision=self.target_precision,
+            confidence_level=self.confidence_level,
+            in_scope_coverage=self.in_scope_coverage,
+            scope_score=self.scope_score,
+            oos_label=self.oos_label,
             test_fraction=self.test_fraction,
             calibration_fraction=self.calibration_fraction,
         )

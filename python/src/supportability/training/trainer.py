@@ -1,14 +1,19 @@
-"""Training: split, featurise, fit one linear head per task, calibrate on held-out data, and
-choose the auto-route threshold.
+"""Training: split, featurise, fit one linear head per task, calibrate on held-out scores, and
+choose the auto-route threshold and the out-of-scope threshold.
 
-Splits: the newest `test_fraction` of the cases (by create_time) is the test set, so evaluation
-sees the drift a deployed model would; the rest is split at random into training and a held-out
-calibration set that also tunes the article ranking and the decision threshold.
+Splits (`split`): when every case has a create_time, the newest `test_fraction` of the cases is
+the test set, so evaluation sees the drift a deployed model would, and the rest is cut into
+`folds` blocks of time (fold 0 the newest, `calibration_fraction` of the cases). Without times,
+near-duplicate cases are grouped first (training/folds.py) and the test set and folds are random
+shares of the groups, so that no paraphrase of a held-out case trains the model that scores it.
 
-With `refit_on_all`, once every choice that needs held-out data is made (C and ridge alpha,
-calibrators, article routing weight, decision threshold), each head's weights are refitted on
-training + calibration cases with those same choices, and the choices are kept. The text
-vocabulary and context encoding stay those fitted on the training split.
+Held-out choices: the regularisation (C, ridge alpha) is chosen on fold 0 with the heads fitted on
+the other folds. Then every fold's cases get scores from heads fitted on the other folds
+(cross-fitting), and the calibrators, the article routing weight, the decision threshold and the
+out-of-scope threshold are chosen on those out-of-fold scores of every non-test case, which is
+5x the held-out data of one fold. Finally each head is refitted on all non-test cases with those
+choices. Given splits without folds (the teacher's companion), the choices are made on the
+calibration cases alone, and `refit_on_all` refits the heads on training + calibration cases.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,9 +37,11 @@ from supportability.metrics import ranking_metrics
 from supportability.models.calibration import Temperature, choose_binary, choose_multiclass
 from supportability.models.heads import Z90, Articles, Head, HeadsModel, case_text
 from supportability.models.linear import LinearSupportModel
+from supportability.models.scope import OutOfScope
+from supportability.training.decision import DecisionSettings, ThresholdChoice, choose_threshold, scope_threshold
+from supportability.training.folds import assign_folds, near_duplicate_groups
 
 ROUTING_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # candidates for the article score's routing term
-MIN_AUTO_ROUTED = 30  # the decision threshold must auto-route at least this many held-out cases
 CLASS_LABELS = {"routing": "queue", "urgency": "urgency"}  # task -> label column, per kind of head
 BINARY_LABELS = {"escalation": "escalated", "csat_risk": "csat_negative"}
 
@@ -64,14 +71,20 @@ class TrainConfig:
     min_df: int = 2
     c_multiclass: tuple[float, ...] | None = None  # None: C_GRIDS
     c_binary: tuple[float, ...] | None = None
-    target_precision: float = 0.95  # of auto-routed cases, on held-out data
+    target_precision: float = 0.95  # of auto-routed cases, as a lower confidence bound on held-out data
+    confidence_level: float = 0.95  # of that one-sided bound (decision.py)
+    in_scope_coverage: float = 0.95  # share of held-out in-scope cases the out-of-scope test keeps (scope.py)
+    scope_score: str = "max_probability"  # the out-of-scope score (models/scope.py SCORES)
+    oos_label: str | None = None  # the routing label of out-of-scope training examples, if the data has them
     test_fraction: float = 0.15
-    calibration_fraction: float = 0.15
+    calibration_fraction: float = 0.15  # fold 0: chooses the regularisation (and, for neural kinds, everything)
+    folds: int = 5  # cross-fitting folds of the non-test cases, fold 0 included
     max_iter: int = 500
-    # Refit the heads on training + calibration cases after the held-out choices are made (see the
-    # module docstring): more data for the weights, at the cost of one more fit per head. Off by
-    # default: on the synthetic data it lifted routing top-1 by 0.2 points but pushed the urgency
-    # ECE past 0.02 (0.019 -> 0.029), the calibrator no longer matching the refitted weights.
+    # Without folds (given splits): refit the heads on training + calibration cases after the
+    # held-out choices. On the synthetic data it lifted routing top-1 by 0.2 points but pushed the
+    # urgency ECE past 0.02 (0.019 -> 0.029), the calibrator chosen on one held-out fold no longer
+    # matching the refitted weights; cross-fitted calibrators are chosen on scores of heads fitted
+    # on 4/5 of the data, much closer to the final ones.
     refit_on_all: bool = False
 
 
@@ -80,10 +93,13 @@ class Splits:
     train: np.ndarray
     calibration: np.ndarray
     test: np.ndarray
+    folds: list[np.ndarray] | None = None  # cross-fitting folds of train + calibration; folds[0] is calibration
+    method: dict = field(default_factory=dict)  # how the split was made, for the manifest
 
     def fitted_count(self, config: TrainConfig) -> int:
         """How many cases the heads' weights were finally fitted on."""
-        return len(self.train) + (len(self.calibration) if config.refit_on_all else 0)
+        everything = self.folds is not None or config.refit_on_all
+        return len(self.train) + (len(self.calibration) if everything else 0)
 
 
 Progress = Callable[[str], None]
@@ -104,16 +120,39 @@ class TextSettings(Protocol):
 
 
 def split(data: LabeledCases, config: TrainConfig) -> Splits:
+    """Test set, then `config.folds` folds (see the module docstring)."""
     n = len(data)
-    rng = np.random.default_rng(config.seed)
     stamps = [c.create_time.timestamp() for c in data.cases if c.create_time is not None]
-    # By create_time when every case has one, else at random.
-    order = np.argsort(np.array(stamps), kind="stable") if len(stamps) == n else rng.permutation(n)
     n_test = round(n * config.test_fraction)
-    rest, test = order[: n - n_test], order[n - n_test :]
-    rest = rng.permutation(rest)
     n_calibration = round(n * config.calibration_fraction)
-    return Splits(train=np.sort(rest[n_calibration:]), calibration=np.sort(rest[:n_calibration]), test=np.sort(test))
+    n_folds = max(config.folds, 2)
+    rest = n - n_test - n_calibration
+    sizes = [n_test, n_calibration] + [rest // (n_folds - 1) + (k < rest % (n_folds - 1)) for k in range(n_folds - 1)]
+    if len(stamps) == n and n > 0:
+        # Blocks of time, newest first. Near-duplicates of older cases stay wherever they fall: new
+        # traffic has them too, so a time split measures what a deployed model meets.
+        newest_first = np.argsort(-np.array(stamps), kind="stable")
+        parts = [np.sort(part) for part in np.split(newest_first, np.cumsum(sizes)[:-1])]
+        method = {"held_out": f"{n_folds}-fold cross-fitting, folds in blocks of create_time"}
+        method["test"] = "the newest cases by create_time"
+    else:
+        grouping = near_duplicate_groups([case_text(c) for c in data.cases], config.seed)
+        parts = assign_folds(grouping.groups, sizes, config.seed)
+        method = {"held_out": f"{n_folds}-fold cross-fitting, near-duplicates in one fold", **grouping.describe()}
+        method["test"] = "a random share of the near-duplicate groups"
+    test, folds = parts[0], parts[1:]
+    return Splits(train=np.sort(np.concatenate(folds[1:])), calibration=folds[0], test=test, folds=folds, method=method)
+
+
+def data_config(text_weighting: str, *, char_ngrams: bool, **settings: Any) -> TrainConfig:
+    """The settings `supportability train` uses (and the benchmarks, through the same call): the
+    synthetic data's word counts, or for the user's own texts TF-IDF of word 1-2-grams plus,
+    unless turned off, character 2-5-grams within words."""
+    return TrainConfig(text_weighting=text_weighting, char_ngrams=(2, 5) if char_ngrams else None, **settings)
+
+
+# One head's fit with its held-out choices made: rows of the feature matrix -> (weights, bias).
+Fit = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def train(
@@ -125,36 +164,29 @@ def train(
     """Fit every task the data has labels for. Returns the model (without `info`) and the splits used."""
     step = progress or (lambda _msg: None)
     splits = splits or split(data, config)
-    train_set, held_out = data.subset(splits.train), data.subset(splits.calibration)
+    cross_fit = splits.folds is not None and len(splits.folds) > 1
+    rows_of_data = np.concatenate([splits.train, splits.calibration])  # the pool's rows: training, then held out
+    pool = data.subset(rows_of_data)
+    fitting, held = np.arange(len(splits.train)), np.arange(len(splits.train), len(rows_of_data))
+    everything = np.arange(len(rows_of_data))
 
     step("featurising text")
-    featurizer, context = fit_features(train_set, config)
-
-    def features(part: LabeledCases) -> sp.csr_matrix:
-        text = featurizer.transform([case_text(c) for c in part.cases])
-        return sp.hstack([text, sp.csr_matrix(context.transform(part.cases))], format="csr")
-
-    x_train, x_held = features(train_set), features(held_out)
-    x_all = sp.vstack([x_train, x_held], format="csr") if config.refit_on_all else None
-
-    def all_labels(key: str) -> np.ndarray:  # in x_all's row order
-        return np.concatenate([train_set.labels[key], held_out.labels[key]])
+    # Cross-fitting refits on every non-test case, so the vocabulary is theirs (its idf has seen the
+    # held-out fold: a mild optimism the weights, fitted without it, do not share).
+    featurizer, context = fit_features(pool if cross_fit else data.subset(splits.train), config)
+    text = featurizer.transform([case_text(c) for c in pool.cases])
+    x = sp.hstack([text, sp.csr_matrix(context.transform(pool.cases))], format="csr")
+    x_fit, x_held = x[fitting], x[held]
 
     columns: list[np.ndarray] = []  # (features + 1) x outputs blocks: weights with the bias as last row
-    refits: list[Callable[[], tuple[np.ndarray, np.ndarray]]] = []  # per head: its weights and bias refitted on x_all
+    fits: list[Fit] = []
     heads: dict[str, Head] = {}
     n_out = 0
 
-    def add_head(
-        task: str,
-        weights: np.ndarray,
-        bias: np.ndarray,
-        labels: tuple[str, ...],
-        refit: Callable[[], tuple[np.ndarray, np.ndarray]],
-    ) -> None:
+    def add_head(task: str, weights: np.ndarray, bias: np.ndarray, labels: tuple[str, ...], fit: Fit) -> None:
         nonlocal n_out
         columns.append(np.vstack([weights, bias[None, :]]))
-        refits.append(refit)
+        fits.append(fit)
         heads[task] = Head(task, n_out, n_out + weights.shape[1], labels)
         n_out += weights.shape[1]
 
@@ -162,73 +194,85 @@ def train(
         if label_key not in data.labels:
             continue
         step(f"training {task}")
-        classes = tuple(URGENCY_LEVELS) if task == "urgency" else tuple(sorted(set(train_set.labels[label_key])))
-        y_train = _encode(train_set.labels[label_key], classes)
-        y_held = _encode(held_out.labels[label_key], classes)
+        classes = tuple(URGENCY_LEVELS) if task == "urgency" else tuple(sorted(set(pool.labels[label_key][fitting])))
+        y = _encode(pool.labels[label_key], classes)
         grid = config.c_multiclass or C_GRIDS[(config.text_weighting, "multiclass")]
-        clf = _best_logistic(config, grid, x_train, y_train, x_held[y_held >= 0], y_held[y_held >= 0])
-        weights, bias = _full_columns(clf, len(classes))
-        y_all = _encode(all_labels(label_key), classes)
+        known_held = held[y[held] >= 0]
+        clf = _best_logistic(config, grid, x_fit, y[fitting], x[known_held], y[known_held])
 
-        # The defaults bind this iteration's values; the refit runs later.
-        def refit_classes(clf=clf, y=y_all, n=len(classes)) -> tuple[np.ndarray, np.ndarray]:  # noqa: B008
-            assert x_all is not None  # refits run only with refit_on_all
-            return _full_columns(_refit(clf, x_all[y >= 0], y[y >= 0]), n)
+        # The defaults bind this iteration's values; the fits run later.
+        def fit_classes(rows: np.ndarray, clf=clf, y=y, n=len(classes)) -> tuple[np.ndarray, np.ndarray]:  # noqa: B008
+            known = rows[y[rows] >= 0]
+            return _full_columns(_refit(clf, x[known], y[known], len(fitting) / len(rows)), n)
 
-        add_head(task, weights, bias, classes, refit_classes)
+        add_head(task, *_full_columns(clf, len(classes)), classes, fit_classes)
 
     for task, label_key in BINARY_LABELS.items():
         if label_key not in data.labels:
             continue
         step(f"training {task}")
         grid = config.c_binary or C_GRIDS[(config.text_weighting, "binary")]
-        clf = _best_logistic(
-            config,
-            grid,
-            x_train,
-            train_set.labels[label_key].astype(int),
-            x_held,
-            held_out.labels[label_key].astype(int),
-        )
-        weights, bias = clf.coef_.T.copy(), clf.intercept_.copy()
+        y = pool.labels[label_key].astype(int)
+        clf = _best_logistic(config, grid, x_fit, y[fitting], x_held, y[held])
 
-        def refit_binary(clf=clf, key=label_key) -> tuple[np.ndarray, np.ndarray]:
-            refitted = _refit(clf, x_all, all_labels(key).astype(int))
+        def fit_binary(rows: np.ndarray, clf=clf, y=y) -> tuple[np.ndarray, np.ndarray]:
+            refitted = _refit(clf, x[rows], y[rows], len(fitting) / len(rows))
             return refitted.coef_.T.copy(), refitted.intercept_.copy()
 
-        add_head(task, weights, bias, ("negative", "positive"), refit_binary)
+        add_head(task, clf.coef_.T.copy(), clf.intercept_.copy(), ("negative", "positive"), fit_binary)
 
     if "resolution_hours" in data.labels:
         step("training resolution_time")
-        log_hours = np.log(np.maximum(train_set.labels["resolution_hours"].astype(float), 1e-3))
-        held_log = np.log(np.maximum(held_out.labels["resolution_hours"].astype(float), 1e-3))
+        log_hours = np.log(np.maximum(pool.labels["resolution_hours"].astype(float), 1e-3))
 
         def ridge(target: np.ndarray, held_target: np.ndarray) -> Ridge:
-            fits = [Ridge(alpha=alpha, solver="lsqr").fit(x_train, target) for alpha in ALPHA_GRID]
-            return min(fits, key=lambda r: float(np.mean((r.predict(x_held) - held_target) ** 2)))
+            ridges = [Ridge(alpha=alpha, solver="lsqr").fit(x_fit, target) for alpha in ALPHA_GRID]
+            return min(ridges, key=lambda r: float(np.mean((r.predict(x_held) - held_target) ** 2)))
 
-        mean_model = ridge(log_hours, held_log)
+        mean_model = ridge(log_hours[fitting], log_hours[held])
         # The spread model predicts sigma from |residual|: E|N(0, s)| = s * sqrt(2 / pi).
-        residual = np.abs(log_hours - mean_model.predict(x_train)) * np.sqrt(np.pi / 2)
-        spread_model = ridge(residual, np.abs(held_log - mean_model.predict(x_held)) * np.sqrt(np.pi / 2))
-        weights = np.stack([mean_model.coef_, spread_model.coef_], axis=1)
-        bias = np.array([mean_model.intercept_, spread_model.intercept_])
+        spread_model = ridge(
+            np.abs(log_hours[fitting] - mean_model.predict(x_fit)) * np.sqrt(np.pi / 2),
+            np.abs(log_hours[held] - mean_model.predict(x_held)) * np.sqrt(np.pi / 2),
+        )
 
-        def refit_resolution() -> tuple[np.ndarray, np.ndarray]:
-            all_log = np.concatenate([log_hours, held_log])
-            mean_all = Ridge(alpha=mean_model.alpha, solver="lsqr").fit(x_all, all_log)
-            spread_all = Ridge(alpha=spread_model.alpha, solver="lsqr").fit(
-                x_all, np.abs(all_log - mean_all.predict(x_all)) * np.sqrt(np.pi / 2)
-            )
-            return (
-                np.stack([mean_all.coef_, spread_all.coef_], axis=1),
-                np.array([mean_all.intercept_, spread_all.intercept_]),
-            )
+        def fit_resolution(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            scale = len(rows) / len(fitting)  # the same penalty per case as the alpha chosen (see `_refit`)
+            mean = Ridge(alpha=mean_model.alpha * scale, solver="lsqr").fit(x[rows], log_hours[rows])
+            residual = np.abs(log_hours[rows] - mean.predict(x[rows])) * np.sqrt(np.pi / 2)
+            spread = Ridge(alpha=spread_model.alpha * scale, solver="lsqr").fit(x[rows], residual)
+            return np.stack([mean.coef_, spread.coef_], axis=1), np.array([mean.intercept_, spread.intercept_])
 
-        add_head("resolution_time", weights, bias, ("p50_hours", "p90_hours"), refit_resolution)
+        add_head(
+            "resolution_time",
+            np.stack([mean_model.coef_, spread_model.coef_], axis=1),
+            np.array([mean_model.intercept_, spread_model.intercept_]),
+            ("p50_hours", "p90_hours"),
+            fit_resolution,
+        )
+
+    def fitted_on(rows: np.ndarray) -> np.ndarray:
+        """Every head's weights (bias as last row), fitted on these rows of `x`."""
+        return np.hstack([np.vstack([w, b[None, :]]) for w, b in (fit(rows) for fit in fits)])
 
     n_text = featurizer.n_features
     stacked = np.hstack(columns) if columns else np.zeros((n_text + len(context.names) + 1, 0))
+    scores = None  # the held-out scores the choices below are made on (None: the model's own on `chosen_on`)
+    chosen_on = data.subset(splits.calibration)
+    if cross_fit and fits:
+        assert splits.folds is not None
+        step(f"cross-fitting {len(splits.folds)} folds")
+        position = np.empty(len(data), dtype=np.int64)
+        position[rows_of_data] = everything
+        out_of_fold = np.empty((len(rows_of_data), n_out))
+        out_of_fold[held] = x_held @ stacked[:-1] + stacked[-1]  # fold 0: from the heads fitted above
+        for fold in splits.folds[1:]:
+            rows = position[fold]
+            weights = fitted_on(np.setdiff1d(everything, rows, assume_unique=True))
+            out_of_fold[rows] = x[rows] @ weights[:-1] + weights[-1]
+        step("fitting the heads on every non-test case")
+        stacked = fitted_on(everything)
+        chosen_on = pool
     model = LinearSupportModel(
         featurizer=featurizer,
         context=context,
@@ -237,22 +281,27 @@ def train(
         bias=stacked[-1],
         heads=heads,
     )
-
-    step("calibrating on held-out cases")
-    calibrate(model, held_out, config.seed)
     if data.articles and "article_ids" in data.labels:
-        step("indexing articles")
         vectors = article_tfidf(featurizer, data)
         model.w_text = np.hstack([model.w_text, vectors])
         model.w_context = np.hstack([model.w_context, np.zeros((model.w_context.shape[0], vectors.shape[1]))])
         model.bias = np.concatenate([model.bias, np.zeros(vectors.shape[1])])
-        index_articles(model, data, held_out, start=n_out)
-    choose_decision(model, held_out, config.target_precision)
+    if chosen_on is pool:
+        scores, _ = model.raw_scores(pool.cases)  # the article columns: no weights were fitted for them
+        scores[:, :n_out] = out_of_fold
 
-    if config.refit_on_all and refits:
+    step("calibrating on held-out cases")
+    calibrate(model, chosen_on, config.seed, scores)
+    if data.articles and "article_ids" in data.labels:
+        step("indexing articles")
+        # One routing weight: the calibration fold's cases are plenty, and ranking all is slow.
+        index_articles(model, data, data.subset(splits.calibration), start=n_out, scores=_rows(scores, held))
+    choose_decision(model, chosen_on, config, scores, method=splits.method)
+
+    if not cross_fit and config.refit_on_all and fits:
         # Last, so that every held-out choice above was made on scores the held-out cases did not train.
         step("refitting the heads on training + calibration cases")
-        refitted = np.hstack([np.vstack([w, b[None, :]]) for w, b in (refit() for refit in refits)])
+        refitted = fitted_on(everything)
         model.w_text[:, :n_out] = refitted[:n_text]
         model.w_context[:, :n_out] = refitted[n_text:-1]
         model.bias[:n_out] = refitted[-1]
@@ -328,33 +377,39 @@ def index_articles(
 
 
 def choose_decision(
-    model: HeadsModel, held_out: LabeledCases, target_precision: float, scores: np.ndarray | None = None
-) -> None:
-    """The auto-route threshold, from the calibrated routing probabilities of held-out cases."""
+    model: HeadsModel,
+    held_out: LabeledCases,
+    settings: DecisionSettings,
+    scores: np.ndarray | None = None,
+    method: dict | None = None,
+) -> ThresholdChoice | None:
+    """The out-of-scope test and then the auto-route threshold (training/decision.py), from the raw
+    scores of held-out cases; `method` says how those were made, for the manifest. The threshold is
+    chosen for the decision as served: a case the out-of-scope test flags is never auto-routed."""
     if "routing" not in model.heads:
-        return
+        return None
     if scores is None:
         scores, _ = model.raw_scores(held_out.cases)
+    head = model.heads["routing"]
     routing = model.probabilities(scores)["routing"]
-    y_held = _encode(held_out.labels["queue"], model.heads["routing"].labels)
-    model.decision_threshold = choose_threshold(routing, y_held, target_precision)
-    model.decision_target_precision = target_precision
-
-
-def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: float) -> float:
-    """The lowest top-probability threshold whose auto-routed held-out cases reach the target precision.
-
-    Precision is measured over all cases at or above the threshold; if no threshold reaches the
-    target with enough cases, the threshold is 1.0 (every case goes to human triage).
-    """
-    confidence = probs.max(axis=1)
-    order = np.argsort(-confidence, kind="stable")
-    correct = (probs.argmax(axis=1) == labels)[order]
-    precision = np.cumsum(correct) / np.arange(1, len(correct) + 1)
-    ok = np.nonzero((precision >= target_precision) & (np.arange(1, len(correct) + 1) >= MIN_AUTO_ROUTED))[0]
-    if len(ok) == 0:
-        return 1.0
-    return float(confidence[order][ok[-1]])
+    queues = held_out.labels["queue"]
+    y = _encode(queues, head.labels)
+    scope = OutOfScope(settings.scope_score, 0.0, settings.in_scope_coverage, settings.oos_label)
+    assert isinstance(head.calibrator, Temperature)  # a class head's, set by `calibrate`
+    in_scope_score = scope.scores(scores[:, head.start : head.stop], routing, head.calibrator.t, head.labels)
+    in_scope = (y >= 0) & (queues != settings.oos_label)
+    model.out_of_scope = None
+    if in_scope.any():
+        scope.threshold = scope_threshold(in_scope_score[in_scope], settings.in_scope_coverage)
+        model.out_of_scope = scope
+    top = routing.argmax(axis=1)
+    flagged = np.array([scope.is_out(v, head.labels[k]) for v, k in zip(in_scope_score, top, strict=True)])
+    confidence = np.where(flagged if model.out_of_scope else False, 0.0, routing.max(axis=1))
+    choice = choose_threshold(confidence, top == y, settings.target_precision, settings.confidence_level)
+    model.decision_threshold = choice.threshold
+    model.decision_target_precision = settings.target_precision
+    model.decision_estimate = {**choice.state(), "held_out": method or {"held_out": "the calibration cases"}}
+    return choice
 
 
 def _best_logistic(
@@ -380,11 +435,21 @@ def _best_logistic(
     return best
 
 
-def _refit(clf: LogisticRegression, x: sp.csr_matrix, y: np.ndarray) -> LogisticRegression:
-    """`clf` refitted on (x, y) with the same settings, warm-started from its solution when the
-    class set is unchanged (which saves most of the solver's iterations)."""
+def _rows(scores: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if scores is None else scores[rows]
+
+
+def _refit(clf: LogisticRegression, x: sp.csr_matrix, y: np.ndarray, scale: float) -> LogisticRegression:
+    """`clf` refitted on (x, y) with C times `scale`, warm-started from its solution when the class
+    set is unchanged (which saves most of the solver's iterations).
+
+    `scale` (cases `clf` was fitted on / cases now) keeps the penalty per case that C was chosen
+    for: with C fixed, the refit on 25% more cases would weigh the data more than the fits whose
+    held-out scores chose the calibrators, and come out more confident than they are. Measured on
+    the synthetic data's urgency head: ECE 0.032 with C fixed, against 0.019 before cross-fitting.
+    """
     refitted = copy.deepcopy(clf)
-    refitted.set_params(warm_start=np.array_equal(np.unique(y), clf.classes_))
+    refitted.set_params(C=clf.C * scale, warm_start=np.array_equal(np.unique(y), clf.classes_))
     return refitted.fit(x, y)
 
 
