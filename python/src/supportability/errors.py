@@ -176,3 +176,13 @@ def store_unavailable(message: str, request_id: str = "") -> SupportabilityError
         f"{message}; nothing was recorded, retry later",
         request_id=request_id,
     )
+
+
+def experiment_not_found(name: str) -> SupportabilityError:
+    return SupportabilityError(
+        grpc.StatusCode.NOT_FOUND,
+        "EXPERIMENT_NOT_FOUND",
+        f"no experiment named {name!r} in the registry",
+        violations=[FieldViolation("name", f"unknown experiment {name!r}")],
+        metadata={"experiment": name},
+    )

@@ -87,10 +87,10 @@ def outcome_frame(raw: Mapping[str, Sequence[Any]]) -> OutcomeFrame:
     """An `OutcomeFrame` from the values of each selected column as the driver returned them
     (`SqlStore.frame`'s query: OutcomeFrame's names, plus outcome_id, csat_rating and csat_score)."""
     text_columns = ("prediction_id", "model_version", "urgency_level", "decision_action", "resolved_queue",
-                    "final_urgency")  # fmt: skip
+                    "final_urgency", "experiment", "arm", "unit_id")  # fmt: skip
     float_columns = ("escalation_probability", "csat_risk_probability", "resolution_p50_hours",
                      "resolution_p90_hours", "decision_confidence", "decision_threshold", "escalated",
-                     "resolution_hours", "decision_overridden")  # fmt: skip
+                     "resolution_hours", "decision_overridden", "propensity")  # fmt: skip
     return OutcomeFrame(
         predict_time=seconds(raw["predict_time"]),
         routing=[tuple(map(tuple, r)) for r in decoded_json(raw["routing"])],

@@ -22,6 +22,7 @@ from supportability.features.summary import summarize_inputs
 from supportability.online import messages
 from supportability.online.sql_store import SqlStore
 from supportability.online.store import (
+    Assignment,
     LoggedPrediction,
     OnlineStore,
     OutcomeConflict,
@@ -48,29 +49,38 @@ class Served(Record):
     case_text: str | None
     predict_time: float  # time.time()
     latency_ms: float
+    assignment: Assignment | None = None  # when an experiment runs on the case's unit
 
 
 def logged_prediction(served: Served) -> LoggedPrediction:
     """A served prediction as the log's record (runs on the writer's side)."""
     p = prediction_pb2.CasePrediction.FromString(served.prediction)
+    a = served.assignment
+    # Every served prediction passes here: each message field is looked at once.
+    resolution = p.resolution_time if p.HasField("resolution_time") else None
+    decision = p.decision if p.HasField("decision") else None
     return LoggedPrediction(
         prediction_id=p.prediction_id,
         case_id=p.case_id,
         model_version=p.model_version,
         predict_time=datetime.fromtimestamp(served.predict_time, UTC),
         latency_ms=served.latency_ms,
-        routing=tuple((q.queue, q.probability) for q in p.routing.top_queues),
+        routing=tuple([(q.queue, q.probability) for q in p.routing.top_queues]),
         escalation_probability=p.escalation.probability if p.HasField("escalation") else None,
         urgency_level=messages.URGENCY_NAMES.get(p.urgency.level) if p.HasField("urgency") else None,
         csat_risk_probability=p.csat_risk.probability if p.HasField("csat_risk") else None,
-        resolution_p50_hours=p.resolution_time.p50_hours if p.HasField("resolution_time") else None,
-        resolution_p90_hours=p.resolution_time.p90_hours if p.HasField("resolution_time") else None,
-        decision_action=messages.ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
-        decision_confidence=p.decision.confidence if p.HasField("decision") else None,
-        decision_threshold=p.decision.threshold if p.HasField("decision") else None,
+        resolution_p50_hours=None if resolution is None else resolution.p50_hours,
+        resolution_p90_hours=None if resolution is None else resolution.p90_hours,
+        decision_action=None if decision is None else messages.ACTION_NAMES.get(decision.action),
+        decision_confidence=None if decision is None else decision.confidence,
+        decision_threshold=None if decision is None else decision.threshold,
         inputs=served.inputs,
         case_text=served.case_text,
         prediction=served.prediction,
+        experiment=None if a is None else a.experiment,
+        arm=None if a is None else a.arm,
+        propensity=None if a is None else a.propensity,
+        unit_id=None if a is None else a.unit_id,
     )
 
 
@@ -130,15 +140,23 @@ class OnlineLoop:
     # -- predictions -------------------------------------------------------------------------------
 
     def log(
-        self, cases: Sequence[Case], predictions: Sequence[prediction_pb2.CasePrediction], latency_ms: float
+        self,
+        cases: Sequence[Case],
+        predictions: Sequence[prediction_pb2.CasePrediction],
+        latency_ms: float,
+        assignments: Sequence[Assignment | None] | None = None,
     ) -> None:
-        """Queue served predictions for the log; never blocks, never fails the prediction."""
+        """Queue served predictions (with their experiment assignments, when given) for the log;
+        never blocks, never fails the prediction."""
         if not self.log_predictions:
             return
         now = time.time()
-        for case, prediction in zip(cases, predictions, strict=True):
+        placed = assignments or [None] * len(cases)
+        for case, prediction, assignment in zip(cases, predictions, placed, strict=True):
             text = f"{case.subject}\n{case.body}" if self.keep_case_text else None
-            self.writer.log(Served(prediction.SerializeToString(), summarize_inputs(case), text, now, latency_ms))
+            self.writer.log(
+                Served(prediction.SerializeToString(), summarize_inputs(case), text, now, latency_ms, assignment)
+            )
 
     # -- outcomes --------------------------------------------------------------------------------
 

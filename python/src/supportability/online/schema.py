@@ -43,11 +43,17 @@ class PredictionRow(Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     case_text: Mapped[str | None] = mapped_column(Text)
     prediction: Mapped[bytes] = mapped_column(LargeBinary)
+    experiment: Mapped[str | None] = mapped_column(NAME)  # revision 0002: experiments
+    arm: Mapped[str | None] = mapped_column(NAME)
+    propensity: Mapped[float | None] = mapped_column(Float)
+    unit_id: Mapped[str | None] = mapped_column(NAME)
 
     __table_args__ = (
         # "the latest prediction for this case": the highest (time-ordered) id of the case.
         Index("ix_predictions_case_id", "case_id", "prediction_id"),
-        Index("ix_predictions_version_time", "model_version", "predict_time"),
+        # Every read of the log is a time window (reports, monitor, readouts, retention). Each index
+        # costs every logged prediction a B-tree insert, so a version or experiment is a filter on
+        # the window, not an index of its own (revision 0003).
         Index("ix_predictions_predict_time", "predict_time"),
     )
 
@@ -87,3 +93,20 @@ class OutcomeRevisionRow(Base):
     correction: Mapped[bool] = mapped_column(Boolean)
     record_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     request_id: Mapped[str] = mapped_column(NAME)
+
+
+class ShadowPredictionRow(Base):
+    """A shadow version's prediction of a served case, under the served prediction's id (revision 0002).
+
+    No foreign key: the served prediction reaches the log through the writer, maybe after its shadow."""
+
+    __tablename__ = "shadow_predictions"
+
+    prediction_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    model_version: Mapped[str] = mapped_column(NAME, primary_key=True)
+    experiment: Mapped[str] = mapped_column(NAME)
+    predict_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    routing: Mapped[list[Any]] = mapped_column(JSON)
+    decision_action: Mapped[str | None] = mapped_column(String(16))
+    prediction: Mapped[bytes] = mapped_column(LargeBinary)

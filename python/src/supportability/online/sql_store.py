@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from supportability.online import database
 from supportability.online.columns import outcome_frame, paused_gc
-from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow
+from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow, ShadowPredictionRow
 from supportability.online.store import (
     LoggedPrediction,
     OutcomeConflict,
@@ -46,6 +46,7 @@ from supportability.online.store import (
     PredictionNotFound,
     PredictionRecord,
     Revision,
+    ShadowPrediction,
     StoredOutcome,
     StoreError,
 )
@@ -309,6 +310,10 @@ def _logged(row: PredictionRow) -> LoggedPrediction:
         inputs=row.inputs,
         case_text=row.case_text,
         prediction=row.prediction,
+        experiment=row.experiment,
+        arm=row.arm,
+        propensity=row.propensity,
+        unit_id=row.unit_id,
     )
 
 
@@ -359,6 +364,35 @@ class SqlStore:
             else:
                 rows = [{name: getattr(p, name) for name in _PREDICTION_FIELDS} for p in predictions]
                 session.execute(self._insert_ignoring(PREDICTIONS), rows)
+
+    def log_shadow_predictions(self, shadows: Sequence[ShadowPrediction]) -> None:
+        if not shadows:
+            return
+        rows = [{name: getattr(s, name) for name in ShadowPrediction.__slots__} for s in shadows]
+        with self._write() as session:
+            session.execute(self._insert_ignoring(ShadowPredictionRow.__table__), rows)
+
+    def shadow_predictions(self, prediction_id: str) -> list[ShadowPrediction]:
+        """The shadow predictions stored under a served prediction's id, by version."""
+        query = (
+            select(ShadowPredictionRow)
+            .where(ShadowPredictionRow.prediction_id == prediction_id)
+            .order_by(ShadowPredictionRow.model_version)
+        )
+        with self._read() as session:
+            return [
+                ShadowPrediction(
+                    r.prediction_id,
+                    r.model_version,
+                    r.experiment,
+                    _utc(r.predict_time) or r.predict_time,
+                    r.latency_ms,
+                    tuple((queue, probability) for queue, probability in r.routing),
+                    r.decision_action,
+                    r.prediction,
+                )
+                for r in session.scalars(query)
+            ]
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -461,6 +495,10 @@ class SqlStore:
                 p.decision_action,
                 p.decision_confidence,
                 p.decision_threshold,
+                p.experiment,
+                p.arm,
+                p.propensity,
+                p.unit_id,
                 o.prediction_id.label("outcome_id"),
                 type_coerce(o.record_time, String).label("record_time"),
                 o.resolved_queue,
@@ -522,6 +560,7 @@ class SqlStore:
             # Children first: SQLite enforces ON DELETE CASCADE only with foreign keys on, so do not rely on it.
             session.execute(delete(OutcomeRevisionRow).where(OutcomeRevisionRow.prediction_id.in_(old)))
             session.execute(delete(OutcomeRow).where(OutcomeRow.prediction_id.in_(old)))
+            session.execute(delete(ShadowPredictionRow).where(ShadowPredictionRow.predict_time < before))
             return _rowcount(session.execute(delete(PredictionRow).where(PredictionRow.predict_time < before)))
 
     def ping(self) -> None:

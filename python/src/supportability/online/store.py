@@ -51,6 +51,16 @@ _FIELD_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # by record cl
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment(Record):
+    """How an experiment placed a served case (see `LoggedPrediction.experiment`)."""
+
+    experiment: str
+    arm: str | None  # None: the request named its model version, bypassing the experiment
+    propensity: float | None
+    unit_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedPrediction(Record):
     """One served prediction as the log keeps it: the task outputs as columns, the rest as served."""
 
@@ -71,6 +81,27 @@ class LoggedPrediction(Record):
     inputs: Mapping[str, Any]  # the input summary drift is measured on (never the text)
     case_text: str | None  # only when the operator opted in
     prediction: bytes  # the CasePrediction as served, serialised
+    # The experiment running on the case's unit (experiments/), if any. With an `arm`, the arm that
+    # served and the probability the assignment gave it (for off-policy evaluation); without one,
+    # the request named its model version and bypassed the experiment.
+    experiment: str | None = None
+    arm: str | None = None
+    propensity: float | None = None
+    unit_id: str | None = None  # the assignment unit's id: the merchant or the case
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowPrediction(Record):
+    """A shadow version's prediction of a served case, under the served prediction's id."""
+
+    prediction_id: str
+    model_version: str
+    experiment: str
+    predict_time: datetime
+    latency_ms: float
+    routing: tuple[tuple[str, float], ...]
+    decision_action: str | None
+    prediction: bytes  # the shadow's CasePrediction, serialised (never sent to the caller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +200,10 @@ class OutcomeFrame:
     csat_bad: np.ndarray  # float 0/1 (rating bad, or score 1-2), NaN when not recorded
     resolution_hours: np.ndarray
     decision_overridden: np.ndarray  # float 0/1, NaN
+    experiment: np.ndarray  # str; "" outside experiments
+    arm: np.ndarray  # str; "" outside experiments and when the request named its version
+    propensity: np.ndarray  # float; NaN without an arm
+    unit_id: np.ndarray  # str
 
     def __len__(self) -> int:
         return len(self.prediction_id)
@@ -222,6 +257,10 @@ class OnlineStore(Protocol):
 
     def log_predictions(self, predictions: Sequence[LoggedPrediction]) -> None:
         """Append served predictions (a prediction id already logged is ignored)."""
+        ...
+
+    def log_shadow_predictions(self, shadows: Sequence[ShadowPrediction]) -> None:
+        """Append shadow predictions (one already logged for its prediction id and version is ignored)."""
         ...
 
     def record_outcomes(

@@ -185,6 +185,10 @@ def to_frame(sim: Simulation) -> OutcomeFrame:
         csat_bad=hide(sim.csat_bad),
         resolution_hours=hide(sim.resolution_hours),
         decision_overridden=np.full(n, np.nan),
+        experiment=np.full(n, "", dtype=object),
+        arm=np.full(n, "", dtype=object),
+        propensity=np.full(n, np.nan),
+        unit_id=np.full(n, "", dtype=object),
     )
 
 

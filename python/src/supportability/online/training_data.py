@@ -104,7 +104,7 @@ def _from_log(prediction: LoggedPrediction, text: str) -> Case:
     return Case(
         subject=subject,
         body=body,
-        channel=str(inputs.get("channel") or "web_form"),
+        channel=str(inputs.get("channel") or ""),  # "": the caller did not say, and it was served so
         language=str(inputs.get("language") or ""),
         case_id=prediction.case_id,
         create_time=prediction.predict_time,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from supportability.domain import Case
+from supportability.experiments.definition import Experiment
 from supportability.models import CaseResult, ModelInfo
 from supportability.v1 import model_service_pb2, prediction_pb2, support_case_pb2
 
 _CHANNEL_NAMES = {
+    support_case_pb2.CHANNEL_UNSPECIFIED: "",  # not known: the models read no channel
     support_case_pb2.CHANNEL_EMAIL: "email",
     support_case_pb2.CHANNEL_CHAT: "chat",
     support_case_pb2.CHANNEL_PHONE: "phone",
@@ -36,6 +40,10 @@ _URGENCY_LEVELS = {
 _ACTIONS = {
     "auto_route": prediction_pb2.DECISION_ACTION_AUTO_ROUTE,
     "human_triage": prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE,
+}
+_REASONS = {
+    "low_confidence": prediction_pb2.DECISION_REASON_LOW_CONFIDENCE,
+    "out_of_scope": prediction_pb2.DECISION_REASON_OUT_OF_SCOPE,
 }
 TASKS = {
     "routing": prediction_pb2.TASK_ROUTING,
@@ -112,6 +120,8 @@ def prediction_to_proto(
         out.decision.queue = queue
         out.decision.confidence = confidence
         out.decision.threshold = threshold
+        if result.decision_reason is not None:
+            out.decision.reason = _REASONS[result.decision_reason]
     for task, target, features in result.explanations or ():
         explanation = out.explanations.add(task=TASKS[task], target=target)
         for feature, weight in features:
@@ -138,3 +148,31 @@ def model_to_proto(info: ModelInfo, *, promoted: bool) -> model_service_pb2.Mode
     )
     model.create_time.FromDatetime(info.created_time)
     return model
+
+
+_EXPERIMENT_STATES = {
+    "draft": model_service_pb2.EXPERIMENT_STATE_DRAFT,
+    "running": model_service_pb2.EXPERIMENT_STATE_RUNNING,
+    "paused": model_service_pb2.EXPERIMENT_STATE_PAUSED,
+    "stopped": model_service_pb2.EXPERIMENT_STATE_STOPPED,
+}
+
+
+def experiment_to_proto(experiment: Experiment, assigning: Mapping[str, float] | None) -> model_service_pb2.Experiment:
+    """`assigning`: the arms this server assigns to (None when the experiment is not live here)."""
+    out = model_service_pb2.Experiment(
+        name=experiment.name,
+        state=_EXPERIMENT_STATES[experiment.state],
+        mode=f"EXPERIMENT_MODE_{experiment.mode.upper()}",  # the enum by name, as the model kind
+        unit=experiment.unit,
+        arms=[
+            model_service_pb2.ExperimentArm(
+                version=a.version, weight=a.weight, active=assigning is not None and a.version in assigning
+            )
+            for a in experiment.arms
+        ],
+        salt=experiment.salt,
+    )
+    if experiment.start_time is not None:
+        out.start_time.FromDatetime(experiment.start_time)
+    return out

@@ -18,10 +18,16 @@ import grpc
 from uuid6 import uuid7
 
 from supportability import errors
+from supportability.client import batch_predict_cases_request, predict_case_request
+from supportability.experiments.router import MissingUnit, Routed, Router
+from supportability.experiments.shadow import ShadowJob, ShadowScorer
+from supportability.experiments.store import ExperimentNotFound, ExperimentStore
 from supportability.models import SupportModel
 from supportability.online.loop import OnlineLoop
+from supportability.online.store import ShadowPrediction
 from supportability.registry import ArtifactError, ModelNotFoundError, Registry
 from supportability.serving import convert, validation
+from supportability.serving.shadow_process import Shadows, score_shadow
 from supportability.v1 import (
     model_service_pb2,
     outcome_service_pb2,
@@ -45,7 +51,7 @@ class Predictor:
     """Answers the contract's requests from the models in a registry.
 
     >>> predictor = Predictor("var/registry")
-    >>> predictor.predict_case(PredictCaseRequest(support_case=...)).prediction.routing
+    >>> predictor.predict_case(SupportCase(subject=..., body=...)).prediction.routing
     """
 
     def __init__(
@@ -58,6 +64,9 @@ class Predictor:
         self._rejected: str | None = None  # a promoted version that failed to load
         self._pinned: dict[str, SupportModel] = {}  # versions requested by name, loaded on demand
         self._listeners: list[Callable[[SupportModel], object]] = []
+        self.experiments = Router(ExperimentStore(self.registry))  # the running ones, reloaded with promotion
+        # Shadows on a thread here; the server moves them to a process of their own (serving/shadow_process.py).
+        self.shadows: Shadows = ShadowScorer(score_shadow, self._log_shadows, self.experiments.model)
         if load_promoted:
             self.reload()
 
@@ -73,11 +82,21 @@ class Predictor:
         self._listeners.append(listener)
 
     def reload(self) -> bool:
-        """Load the registry's promoted version if it is not the one answering.
+        """Load the registry's promoted version if it is not the one answering, and the running
+        experiments with their arms' models (experiments/router.py).
 
-        Returns True when the answering model changed. A version that fails to load (missing,
-        tampered, incompatible) is logged and rejected; the previous model keeps answering.
-        """
+        Returns True when the answering model changed."""
+        changed = self._reload_promoted()
+        self.experiments.reload(self._arm_model)
+        return changed
+
+    def _arm_model(self, version: str) -> SupportModel:
+        current = self._promoted
+        return current if current is not None and current.info.version == version else self.registry.load(version)
+
+    def _reload_promoted(self) -> bool:
+        """True when the answering model changed. A version that fails to load (missing, tampered,
+        incompatible) is logged and rejected; the previous model keeps answering."""
         version = self.registry.promoted_version()
         current = self._promoted
         if version is None or version == self._rejected or (current is not None and current.info.version == version):
@@ -121,9 +140,17 @@ class Predictor:
     # -- predictions ------------------------------------------------------------------------
 
     def predict_case(
-        self, request: prediction_service_pb2.PredictCaseRequest
+        self,
+        support_case: support_case_pb2.SupportCase | prediction_service_pb2.PredictCaseRequest,
+        *,
+        model_version: str | None = None,
+        options: prediction_pb2.PredictionOptions | None = None,
+        request_id: str | None = None,
     ) -> prediction_service_pb2.PredictCaseResponse:
-        """Validate and predict one case."""
+        """Validate and predict one case: a `SupportCase` or a `PredictCaseRequest`, as `Client.predict_case`."""
+        request = predict_case_request(
+            support_case, model_version=model_version, options=options, request_id=request_id
+        )
         request_id = request.request_id or str(uuid.uuid4())
         prediction = self._predict_one(request, request_id)
         return prediction_service_pb2.PredictCaseResponse(prediction=prediction, request_id=request_id)
@@ -141,13 +168,23 @@ class Predictor:
             return prediction_service_pb2.StreamPredictCasesResponse(request_id=request_id, error=exc.to_status())
 
     def batch_predict_cases(
-        self, request: prediction_service_pb2.BatchPredictCasesRequest, *, deadline: float | None = None
+        self,
+        support_cases: Sequence[support_case_pb2.SupportCase] | prediction_service_pb2.BatchPredictCasesRequest,
+        *,
+        model_version: str | None = None,
+        options: prediction_pb2.PredictionOptions | None = None,
+        request_id: str | None = None,
+        deadline: float | None = None,
     ) -> prediction_service_pb2.BatchPredictCasesResponse:
-        """Validate the whole batch, then predict it in vectorised chunks.
+        """Validate the whole batch, then predict it in vectorised chunks. Takes what
+        `Client.batch_predict_cases` takes: a sequence of `SupportCase`, or a `BatchPredictCasesRequest`.
 
         `deadline` is a `time.monotonic()` instant: past it, the remaining chunks are not
         computed and DEADLINE_EXCEEDED is raised, so abandoned work stops early.
         """
+        request = batch_predict_cases_request(
+            support_cases, model_version=model_version, options=options, request_id=request_id
+        )
         request_id = request.request_id or str(uuid.uuid4())
         cases = request.support_cases
         request_errors = (
@@ -185,14 +222,40 @@ class Predictor:
         case_errors = validation.case_violations(request.support_case, "support_case")
         if case_errors:
             raise errors.invalid_case(case_errors, request_id)
-        model = self._model_for(request.model_version, request_id)
-        return self._run(model, [request.support_case], request.options)[0]
+        routed = self._route(request.support_case, request.model_version, request_id)
+        if routed is not None and routed.model is not None:
+            model = routed.model
+        else:
+            model = self._model_for(request.model_version, request_id)
+        prediction = self._run(model, [request.support_case], request.options, routed)[0]
+        if routed is not None and routed.shadows:
+            case = convert.case_from_proto(request.support_case)
+            job = ShadowJob(
+                routed.assignment.experiment, prediction.prediction_id, case, routed.shadows, time.monotonic()
+            )
+            self.shadows.offer(job)
+        return prediction
+
+    def _log_shadows(self, shadows: Sequence[ShadowPrediction]) -> None:
+        if self.online is not None:
+            self.online.store.log_shadow_predictions(shadows)
+
+    def _route(self, case: support_case_pb2.SupportCase, requested_version: str, request_id: str) -> Routed | None:
+        """The running experiment's arm for the case; a missing unit field is the caller's error."""
+        try:
+            return self.experiments.route(
+                {"merchant_id": case.account.merchant_id, "case_id": case.case_id}, requested_version
+            )
+        except MissingUnit as exc:
+            field_name = "support_case.case_id" if exc.unit == "case_id" else "support_case.account.merchant_id"
+            raise errors.invalid_case([errors.FieldViolation(field_name, str(exc))], request_id) from exc
 
     def _run(
         self,
         model: SupportModel,
         cases: Sequence[support_case_pb2.SupportCase],
         options: prediction_pb2.PredictionOptions,
+        routed: Routed | None = None,
     ) -> list[prediction_pb2.CasePrediction]:
         started = time.perf_counter()
         plain = [convert.case_from_proto(c) for c in cases]
@@ -207,8 +270,12 @@ class Predictor:
             convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=str(uuid7()))
             for r, c in zip(results, cases, strict=True)
         ]
+        if routed is not None and routed.shown:  # one case: experiments assign single predictions
+            predictions[0].experiment.experiment = routed.assignment.experiment
+            predictions[0].experiment.arm = routed.assignment.arm or ""
         if self.online is not None:
-            self.online.log(plain, predictions, latency_ms=(time.perf_counter() - started) * 1e3)
+            latency_ms = (time.perf_counter() - started) * 1e3
+            self.online.log(plain, predictions, latency_ms, None if routed is None else [routed.assignment])
         return predictions
 
     # -- outcomes (the OutcomeService) ---------------------------------------------------------
@@ -270,3 +337,27 @@ class Predictor:
                 version, field_name="version", code=grpc.StatusCode.NOT_FOUND
             ) from None
         return model_service_pb2.GetModelResponse(model=convert.model_to_proto(info, promoted=version == promoted))
+
+    # -- experiments ------------------------------------------------------------------------
+
+    def list_experiments(
+        self, request: model_service_pb2.ListExperimentsRequest
+    ) -> model_service_pb2.ListExperimentsResponse:
+        """Every experiment in the registry, by name, with the arms this server is assigning to."""
+        live = {lv.experiment.name: lv.weights for lv in self.experiments.live}
+        return model_service_pb2.ListExperimentsResponse(
+            experiments=[convert.experiment_to_proto(e, live.get(e.name)) for e in self.experiments.store.list()]
+        )
+
+    def get_experiment(
+        self, request: model_service_pb2.GetExperimentRequest
+    ) -> model_service_pb2.GetExperimentResponse:
+        """One experiment by name; NOT_FOUND when there is none."""
+        try:
+            experiment = self.experiments.store.get(request.name)
+        except ExperimentNotFound as exc:
+            raise errors.experiment_not_found(request.name) from exc
+        live = {lv.experiment.name: lv.weights for lv in self.experiments.live}
+        return model_service_pb2.GetExperimentResponse(
+            experiment=convert.experiment_to_proto(experiment, live.get(experiment.name))
+        )

@@ -22,7 +22,6 @@ import grpc
 import threadpoolctl
 from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from prometheus_client import Counter
 
@@ -30,10 +29,11 @@ from supportability import errors
 from supportability.online.loop import OnlineLoop, open_loop
 from supportability.online.monitor import OnlineMonitor
 from supportability.online.writer import WriterEvents
-from supportability.serving import tracing
+from supportability.serving import reflection, tracing
 from supportability.serving.config import ServerConfig
 from supportability.serving.metrics import ServerMetrics
 from supportability.serving.predictor import Predictor
+from supportability.serving.shadow_process import ShadowProcess
 from supportability.v1 import model_service_pb2, outcome_service_pb2, prediction_pb2, prediction_service_pb2
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,12 @@ class SupportabilityServer:
             "GetModel": grpc.unary_unary_rpc_method_handler(
                 self._unary("GetModel", model_service_pb2.GetModelRequest, p.get_model)
             ),
+            "ListExperiments": grpc.unary_unary_rpc_method_handler(
+                self._unary("ListExperiments", model_service_pb2.ListExperimentsRequest, p.list_experiments)
+            ),
+            "GetExperiment": grpc.unary_unary_rpc_method_handler(
+                self._unary("GetExperiment", model_service_pb2.GetExperimentRequest, p.get_experiment)
+            ),
         }
         handlers = [
             grpc.method_handlers_generic_handler(PREDICTION_SERVICE, prediction),
@@ -302,11 +308,12 @@ class SupportabilityServer:
         if self.config.store != "none":
             self.online = await loop.run_in_executor(None, self._open_online, loop)
             self.predictor.online = self.online
+            self.predictor.shadows = ShadowProcess(str(self.predictor.registry.path), self.config.store)
         self._server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
         self._server.add_generic_rpc_handlers(self._handlers())
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         services = (PREDICTION_SERVICE, MODEL_SERVICE, *((OUTCOME_SERVICE,) if self.online else ()))
-        reflection.enable_server_reflection((*services, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
+        reflection.enable((*services, health.SERVICE_NAME), self._server)
         credentials = self._credentials()
         if credentials:
             self.port = self._server.add_secure_port(self.config.address, credentials)
@@ -420,8 +427,10 @@ class SupportabilityServer:
         await self.health.enter_graceful_shutdown()
         if self._server:
             await self._server.stop(self.config.shutdown_grace_seconds if grace is None else grace)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.predictor.shadows.close)  # queued shadows are stored first
         if self.online is not None:  # what is queued is written before the process ends
-            await asyncio.get_running_loop().run_in_executor(None, self.online.close)
+            await loop.run_in_executor(None, self.online.close)
 
     async def wait_for_termination(self) -> None:
         assert self._server is not None

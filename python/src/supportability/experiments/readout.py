@@ -1,0 +1,195 @@
+"""An experiment's readout: per arm, the online loop's outcome metrics, each treatment against the
+control with an anytime-valid confidence sequence, the sample-ratio check, and a verdict.
+
+Units, not predictions, are what was randomised: a merchant with forty cases is one draw. So each
+arm's mean is a ratio over units (sum of values / number of values) and its variance is the
+cluster-robust delta-method one; with one case per unit (unit = case_id) it is the usual one.
+Comparing several treatments with one control splits α among them (Bonferroni).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from supportability.experiments import sequential, srm
+from supportability.experiments.definition import Experiment
+from supportability.online.store import OutcomeFrame
+
+MIN_UNITS = 30  # per arm; fewer and the delta method's normal approximation means nothing
+CATCH_THRESHOLD = 0.5  # an escalation is "caught" when its predicted probability reaches this
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One metric of one arm: the mean over its rows, how many rows and units, and its variance."""
+
+    value: float | None
+    rows: int
+    units: int
+    variance: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    metric: str
+    arm: str  # the treatment, compared with the experiment's control
+    difference: sequential.Interval | None  # treatment - control, anytime-valid at the split α
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Readout:
+    experiment: Experiment
+    predictions: Mapping[str, int]  # per arm
+    units: Mapping[str, int]
+    metrics: Mapping[str, Mapping[str, Metric]]  # metric -> arm -> figure
+    comparisons: tuple[Comparison, ...]
+    sample_ratio: srm.SampleRatio
+    primary: str  # the metric the verdict reads
+    bypassed: int  # predictions of the experiment's units whose request named a version
+    verdict: str
+
+
+def _routing_known(f: OutcomeFrame) -> np.ndarray:
+    served = np.array([bool(r) for r in f.routing], dtype=bool)
+    return np.asarray((f.resolved_queue != "") & ~f.outside_label_set & served, dtype=bool)
+
+
+def _top1(f: OutcomeFrame) -> np.ndarray:
+    return np.array([r[0][0] if r else "" for r in f.routing], dtype=object)
+
+
+def _correct(f: OutcomeFrame) -> np.ndarray:
+    return np.asarray(f.resolved_queue == _top1(f), dtype=bool)
+
+
+def _accepted(f: OutcomeFrame) -> tuple[np.ndarray, np.ndarray]:
+    """An auto-route that stuck: not overridden, and (when the queue is known) the right queue."""
+    auto = f.decision_action == "auto_route"
+    overridden = f.decision_overridden == 1
+    wrong = _routing_known(f) & ~_correct(f)
+    judged = (f.decision_action != "") & f.has_outcome
+    return judged, (auto & ~overridden & ~wrong).astype(float)
+
+
+# metric -> (which rows count, the value of each row); rows without an outcome count only where said.
+METRICS: dict[str, Callable[[OutcomeFrame], tuple[np.ndarray, np.ndarray]]] = {
+    "routing_accuracy": lambda f: (_routing_known(f), _correct(f).astype(float)),
+    "decision_precision": lambda f: (
+        (f.decision_action == "auto_route") & _routing_known(f),
+        _correct(f).astype(float),
+    ),
+    "decision_coverage": lambda f: (f.decision_action != "", (f.decision_action == "auto_route").astype(float)),
+    "auto_route_accepted": _accepted,
+    "escalation_catch_rate": lambda f: (
+        f.escalated == 1,
+        (np.nan_to_num(f.escalation_probability, nan=0.0) >= CATCH_THRESHOLD).astype(float),
+    ),
+    "csat_good": lambda f: (np.isfinite(f.csat_bad), 1.0 - np.nan_to_num(f.csat_bad)),
+}
+PRIMARY = {
+    "routing_correct": "routing_accuracy",
+    "auto_route_accepted": "auto_route_accepted",
+    "csat_good": "csat_good",
+}
+
+
+def ratio_metric(values: np.ndarray, units: np.ndarray) -> Metric:
+    """The mean of `values` with its cluster-robust variance, clustering by `units`."""
+    rows = len(values)
+    if rows == 0:
+        return Metric(None, 0, 0, None, f"not enough data: 0 units, {MIN_UNITS} needed")
+    _, index = np.unique(units, return_inverse=True)
+    sums, counts = np.bincount(index, weights=values), np.bincount(index).astype(float)
+    k = len(sums)
+    mean = float(sums.sum() / counts.sum())
+    if k < MIN_UNITS:
+        return Metric(mean, rows, k, None, f"not enough data: {k} units, {MIN_UNITS} needed")
+    residual = sums - mean * counts
+    variance = float((residual**2).sum() / (k * (k - 1)) / counts.mean() ** 2)
+    return Metric(mean, rows, k, variance)
+
+
+def _compare(metric: str, arm: str, treated: Metric, control: Metric, e: Experiment, alpha: float) -> Comparison:
+    if treated.variance is None or control.variance is None or treated.value is None or control.value is None:
+        return Comparison(metric, arm, None, treated.note or control.note)
+    interval = sequential.confidence_sequence(
+        treated.value - control.value,
+        treated.variance + control.variance,
+        treated.units + control.units,
+        alpha=alpha,
+        tuning_n=e.tuning_units,
+    )
+    return Comparison(metric, arm, interval)
+
+
+def read(experiment: Experiment, frame: OutcomeFrame) -> Readout:
+    """The readout of `experiment` from a frame of logged predictions (any window; others are ignored)."""
+    mine = frame.experiment == experiment.name
+    served = mine & (frame.arm != "")
+    arms = [a.version for a in experiment.arms if a.weight > 0]
+    by_arm = {arm: served & (frame.arm == arm) for arm in arms}
+    units = {arm: len(np.unique(frame.unit_id[rows])) for arm, rows in by_arm.items()}
+    metrics: dict[str, dict[str, Metric]] = {}
+    for name, select in METRICS.items():
+        counted, values = select(frame)
+        metrics[name] = {
+            arm: ratio_metric(values[rows & counted], frame.unit_id[rows & counted]) for arm, rows in by_arm.items()
+        }
+    treatments = [arm for arm in arms if arm != experiment.control]
+    alpha = experiment.alpha / max(len(treatments), 1)
+    comparisons = tuple(
+        _compare(name, arm, per_arm[arm], per_arm[experiment.control], experiment, alpha)
+        for name, per_arm in metrics.items()
+        for arm in treatments
+    )
+    ratio = srm.sample_ratio(units, {arm: experiment.weights[arm] for arm in arms})
+    primary = PRIMARY[experiment.reward]
+    return Readout(
+        experiment=experiment,
+        predictions={arm: int(rows.sum()) for arm, rows in by_arm.items()},
+        units=units,
+        metrics=metrics,
+        comparisons=comparisons,
+        sample_ratio=ratio,
+        primary=primary,
+        bypassed=int((mine & (frame.arm == "")).sum()),
+        verdict=verdict(experiment, [c for c in comparisons if c.metric == primary], ratio, alpha),
+    )
+
+
+def verdict(experiment: Experiment, primary: list[Comparison], ratio: srm.SampleRatio, alpha: float) -> str:
+    """One line: which arm wins on the primary metric, by how much, at what confidence; or keep running."""
+    if ratio.flagged:
+        return (
+            f"sample ratio mismatch (χ² p = {ratio.p_value:.2g} < {srm.SRM_P_VALUE}): the assignment or the "
+            "logging is broken; do not read this experiment"
+        )
+    decided = [c for c in primary if c.difference is not None and c.difference.excludes_zero]
+    if not decided:
+        thin = next((c.note for c in primary if c.difference is None), "")
+        return "keep running: " + (thin or f"no arm differs from the control {experiment.control} yet")
+    best = max(decided, key=lambda c: c.difference.estimate if c.difference else 0.0)
+    d = best.difference
+    assert d is not None
+    metric = best.metric.replace("_", " ")
+    confidence = f"{1 - alpha:.1%} anytime-valid interval [{d.low:+.4f}, {d.high:+.4f}]"
+    if d.estimate > 0:
+        return f"{best.arm} beats the control {experiment.control} on {metric} by {d.estimate:+.4f} ({confidence})"
+    return f"the control {experiment.control} beats {best.arm} on {metric} by {-d.estimate:+.4f} ({confidence})"
+
+
+def frame_rows(frame: OutcomeFrame, keep: np.ndarray) -> OutcomeFrame:
+    """The frame's rows where `keep` is true."""
+    index = np.flatnonzero(keep)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(frame):
+        column = getattr(frame, f.name)
+        values[f.name] = [column[i] for i in index] if isinstance(column, list) else column[index]
+    return OutcomeFrame(**values)

@@ -1,0 +1,163 @@
+"""`ShadowScorer`: shadow versions score served cases off the request path.
+
+The request path only offers a job to a bounded queue (never blocking: a full queue drops the job
+and counts it). One worker thread gathers jobs for up to `LINGER_SECONDS` (at most `BATCH`), drops
+those past their own deadline, scores the rest with each shadow model in one vectorised call, and
+stores the results in one write, under the served prediction's id, so the online report can judge
+both versions on the same outcome. Scoring case by case cost the primary more than half again its
+mean time in-process (the shadow thread holding the GIL between calls); in batches the model's
+per-case overhead is paid once per batch (benchmarks/experiments.py measures both). A shadow that raises is logged and
+counted; nothing of a shadow (its result, its failure, its time) reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from supportability.domain import Case
+from supportability.models import SupportModel
+from supportability.online.messages import ACTION_NAMES
+from supportability.online.store import ShadowPrediction
+from supportability.v1 import prediction_pb2
+
+log = logging.getLogger(__name__)
+QUEUE_SIZE = 1_000
+DEADLINE_SECONDS = 2.0
+BATCH = 200  # jobs per vectorised scoring call and store write
+LINGER_SECONDS = 0.05  # how long the worker gathers jobs before scoring (well inside the deadline)
+
+# (model, cases, prediction ids) -> the CasePredictions the model would have served
+Score = Callable[[SupportModel, Sequence[Case], Sequence[str]], list[prediction_pb2.CasePrediction]]
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowJob:
+    """Small and picklable: it may cross to a shadow process (serving/shadow_process.py)."""
+
+    experiment: str
+    prediction_id: str
+    case: Case
+    versions: tuple[str, ...]  # the shadow versions to score it with
+    offered: float  # time.monotonic() when the request path offered it (system-wide on Linux)
+
+
+@dataclass
+class ShadowCounts:
+    scored: int = 0
+    dropped_full: int = 0  # the queue was full: the request path never waits
+    dropped_late: int = 0  # the job waited past its deadline
+    failed: int = 0
+    store_failed: int = 0
+
+
+class ShadowScorer:
+    def __init__(
+        self,
+        score: Score,
+        sink: Callable[[Sequence[ShadowPrediction]], None],
+        models: Callable[[str], SupportModel | None],
+        *,
+        queue_size: int = QUEUE_SIZE,
+        deadline_seconds: float = DEADLINE_SECONDS,
+    ) -> None:
+        self._score, self._sink, self._models, self.deadline_seconds = score, sink, models, deadline_seconds
+        self._queue: queue.Queue[ShadowJob | None] = queue.Queue(maxsize=queue_size)
+        self.counts = ShadowCounts()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def offer(self, job: ShadowJob) -> bool:
+        """Queue a job without waiting; False (and counted) when the queue is full."""
+        if self._thread is None:
+            self._start()
+        try:
+            self._queue.put_nowait(job)
+            return True
+        except queue.Full:
+            self.counts.dropped_full += 1
+            return False
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="shadow-scorer", daemon=True)
+                self._thread.start()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Score what is queued, then stop the worker."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _gather(self) -> list[ShadowJob | None]:
+        jobs = [self._queue.get()]
+        until = time.monotonic() + LINGER_SECONDS
+        while len(jobs) < BATCH and jobs[-1] is not None:
+            try:
+                jobs.append(self._queue.get(timeout=max(until - time.monotonic(), 0)))
+            except queue.Empty:
+                break
+        return jobs
+
+    def _work(self) -> None:
+        while True:
+            jobs = self._gather()
+            done = None in jobs
+            results = self._run([job for job in jobs if job is not None])
+            if results:
+                try:
+                    self._sink(results)
+                except Exception:  # the store is down: shadows are best effort, never retried
+                    self.counts.store_failed += len(results)
+                    log.exception("storing shadow predictions failed")
+            if done:
+                return
+
+    def _run(self, jobs: list[ShadowJob]) -> list[ShadowPrediction]:
+        now = time.monotonic()
+        fresh = [job for job in jobs if now - job.offered <= self.deadline_seconds]
+        self.counts.dropped_late += len(jobs) - len(fresh)
+        by_version: dict[str, list[ShadowJob]] = {}
+        for job in fresh:
+            for version in job.versions:
+                by_version.setdefault(version, []).append(job)
+        out = []
+        for version, batch in by_version.items():
+            model = self._models(version)
+            if model is None:  # no longer loaded (the experiment changed): nothing to score with
+                self.counts.failed += len(batch)
+                continue
+            started = time.perf_counter()
+            try:
+                predictions = self._score(model, [j.case for j in batch], [j.prediction_id for j in batch])
+            except Exception:
+                self.counts.failed += len(batch)
+                log.exception(
+                    "shadow version failed",
+                    extra={"experiment": batch[0].experiment, "model_version": version},
+                )
+                continue
+            latency_ms = (time.perf_counter() - started) * 1e3 / len(batch)  # per case, of the batch
+            when = datetime.now(UTC)
+            self.counts.scored += len(batch)
+            out += [
+                ShadowPrediction(
+                    prediction_id=job.prediction_id,
+                    model_version=version,
+                    experiment=job.experiment,
+                    predict_time=when,
+                    latency_ms=latency_ms,
+                    routing=tuple((q.queue, q.probability) for q in p.routing.top_queues),
+                    decision_action=ACTION_NAMES.get(p.decision.action) if p.HasField("decision") else None,
+                    prediction=p.SerializeToString(),
+                )
+                for job, p in zip(batch, predictions, strict=True)
+            ]
+        return out

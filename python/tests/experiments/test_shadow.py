@@ -1,0 +1,151 @@
+"""Shadows: the caller's response is byte-identical with and without one, both predictions are
+stored under one prediction id, and a failing, slow or flooded shadow never reaches the primary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from supportability.domain import Case
+from supportability.experiments.definition import Arm, new_experiment
+from supportability.experiments.shadow import ShadowJob, ShadowScorer
+from supportability.experiments.store import ExperimentStore
+from supportability.models import SupportModel
+from supportability.online.loop import open_loop
+from supportability.online.store import ShadowPrediction
+from supportability.registry import Registry
+from supportability.serving import predictor as predictor_module
+from supportability.serving.predictor import Predictor
+from supportability.v1 import prediction_pb2, prediction_service_pb2
+from supportability.v1 import support_case_pb2 as sc
+
+REQUEST = prediction_service_pb2.PredictCaseRequest(
+    request_id="00000000-0000-4000-8000-000000000001",
+    support_case=sc.SupportCase(
+        case_id="case-1",
+        subject="Payout has not arrived",
+        body="Our weekly payout is late again.",
+        channel=sc.CHANNEL_EMAIL,
+        account=sc.AccountContext(merchant_id="acct_1"),
+    ),
+)
+FIXED_ID = uuid.UUID("01900000-0000-7000-8000-000000000001")
+
+
+@pytest.fixture
+def registry(registry_path: Path, tmp_path: Path) -> tuple[Registry, str, str]:
+    root = tmp_path / "registry"
+    original = Registry(registry_path).promoted_version()
+    assert original is not None
+    shadow = f"{original}-shadow"
+    for version in (original, shadow):
+        shutil.copytree(registry_path / "versions" / original, root / "versions" / version)
+        path = root / "versions" / version / "manifest.json"
+        path.write_text(json.dumps(json.loads(path.read_text()) | {"version": version}))
+    Registry(root).promote(original)
+    return Registry(root), original, shadow
+
+
+def test_the_response_is_byte_identical_and_both_predictions_are_stored(
+    registry: tuple[Registry, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, original, shadow = registry
+    monkeypatch.setattr(predictor_module, "uuid7", lambda: FIXED_ID)  # the one thing that differs per call
+    online = open_loop(f"sqlite:///{tmp_path}/online.db", reg)
+    predictor = Predictor(reg, online=online)
+    try:
+        without = predictor.predict_case(REQUEST).SerializeToString()
+        experiments = ExperimentStore(reg)
+        arms = [Arm(original, 1.0), Arm(shadow, 0.0)]
+        experiments.create(new_experiment("shadow-1", arms, unit="case_id", mode="shadow"))
+        experiments.move("shadow-1", "start")
+        predictor.reload()
+        assert predictor.experiments.live and predictor.experiments.live[0].shadows
+        with_shadow = predictor.predict_case(REQUEST).SerializeToString()
+        assert with_shadow == without
+        predictor.shadows.close()
+        assert predictor.shadows.counts.scored == 1
+        assert online.flush()
+        [stored] = online.store.shadow_predictions(str(FIXED_ID))
+        assert (stored.model_version, stored.experiment) == (shadow, "shadow-1")
+        shadow_prediction = prediction_pb2.CasePrediction.FromString(stored.prediction)
+        primary = prediction_service_pb2.PredictCaseResponse.FromString(with_shadow).prediction
+        assert shadow_prediction.prediction_id == primary.prediction_id
+        assert shadow_prediction.model_version == shadow
+        assert [q.queue for q in shadow_prediction.routing.top_queues] == [q.queue for q in primary.routing.top_queues]
+    finally:
+        online.close()
+
+
+class _Model:
+    def __init__(self, version: str) -> None:
+        self.info = type("Info", (), {"version": version})()
+
+
+def _job(versions: tuple[str, ...]) -> ShadowJob:
+    return ShadowJob("shadow-1", "pid-1", Case(subject="s", body="b", channel="email"), versions, time.monotonic())
+
+
+def _model(version: str) -> SupportModel:
+    return _Model(version)  # type: ignore[return-value]  # only `info.version` is read
+
+
+def _scored(model: object, cases: Sequence[Case], prediction_ids: Sequence[str]) -> list[prediction_pb2.CasePrediction]:
+    version = model.info.version  # type: ignore[attr-defined]
+    if version == "broken":
+        raise RuntimeError("this shadow is broken")
+    return [prediction_pb2.CasePrediction(prediction_id=pid, model_version=version) for pid in prediction_ids]
+
+
+def test_a_failing_shadow_is_counted_and_the_others_are_stored() -> None:
+    stored: list[ShadowPrediction] = []
+    scorer = ShadowScorer(_scored, stored.extend, _model)
+    assert scorer.offer(_job(("broken", "fine")))
+    scorer.close()
+    assert scorer.counts.failed == 1 and [s.model_version for s in stored] == ["fine"]
+
+
+def test_a_slow_shadow_misses_its_deadline_and_a_full_queue_never_blocks() -> None:
+    release = threading.Event()
+
+    def slow(
+        model: object, cases: Sequence[Case], prediction_ids: Sequence[str]
+    ) -> list[prediction_pb2.CasePrediction]:
+        release.wait(5)
+        return _scored(model, cases, prediction_ids)
+
+    stored: list[ShadowPrediction] = []
+    scorer = ShadowScorer(slow, stored.extend, _model, queue_size=2, deadline_seconds=0.05)
+    started = time.monotonic()
+    offered = [scorer.offer(_job(("v",))) for _ in range(20)]
+    assert time.monotonic() - started < 0.5  # the request path never waits on the shadow
+    assert not all(offered) and scorer.counts.dropped_full >= 17
+    time.sleep(0.1)  # the queued jobs are now past their deadline
+    release.set()
+    scorer.close()
+    assert scorer.counts.dropped_late >= 1
+    assert scorer.counts.scored + scorer.counts.dropped_late + scorer.counts.dropped_full == 20
+
+
+def test_a_store_that_fails_is_counted_not_raised() -> None:
+    def down(_: object) -> None:
+        raise OSError("database is locked")
+
+    scorer = ShadowScorer(_scored, down, _model)
+    scorer.offer(_job(("v",)))
+    scorer.close()
+    assert scorer.counts.store_failed == 1
+
+
+def test_a_version_no_longer_loaded_is_counted_as_failed() -> None:
+    scorer = ShadowScorer(_scored, [].extend, lambda version: None)
+    scorer.offer(_job(("gone",)))
+    scorer.close()
+    assert scorer.counts.failed == 1 and scorer.counts.scored == 0

@@ -1,0 +1,83 @@
+"""Revision 0002: a logged prediction's experiment assignment round-trips through the store and its
+frame on both backends, and a store at revision 0001 with predictions in it upgrades in place."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from supportability.online import database
+from supportability.online.sql_store import SqlStore
+from supportability.online.store import LoggedPrediction, SchemaError
+
+
+def _prediction(n: int, **assignment: object) -> LoggedPrediction:
+    return LoggedPrediction(
+        prediction_id=f"01900000-0000-7000-8000-{n:012d}",
+        case_id=f"case-{n}",
+        model_version="v1",
+        predict_time=datetime(2026, 12, 1, 9, n, tzinfo=UTC),
+        latency_ms=0.4,
+        routing=(("payouts", 0.8),),
+        escalation_probability=0.3,
+        urgency_level="high",
+        csat_risk_probability=0.2,
+        resolution_p50_hours=4.0,
+        resolution_p90_hours=20.0,
+        decision_action="auto_route",
+        decision_confidence=0.8,
+        decision_threshold=0.6,
+        inputs={"channel": "email"},
+        case_text=None,
+        prediction=b"",
+        **assignment,  # type: ignore[arg-type]
+    )
+
+
+def test_the_assignment_round_trips(store_url: str) -> None:
+    store = SqlStore(store_url)
+    try:
+        served = _prediction(1, experiment="routing-ab", arm="v1", propensity=0.5, unit_id="acct_1")
+        bypassed = _prediction(2, experiment="routing-ab", arm=None, propensity=None, unit_id="acct_2")
+        outside = _prediction(3)
+        store.log_predictions([served, bypassed, outside])
+        assert store.prediction_record(prediction_id=served.prediction_id).prediction == served
+        assert store.prediction_record(prediction_id=bypassed.prediction_id).prediction == bypassed
+        frame = store.frame()
+        assert frame.experiment.tolist() == ["routing-ab", "routing-ab", ""]
+        assert frame.arm.tolist() == ["v1", "", ""]
+        assert frame.unit_id.tolist() == ["acct_1", "acct_2", ""]
+        assert frame.propensity[0] == 0.5 and np.isnan(frame.propensity[1:]).all()
+    finally:
+        store.close()
+
+
+def test_a_store_at_0001_is_refused_then_upgrades_with_its_rows(store_url: str) -> None:
+    writer, reader = database.engines(store_url)
+    try:
+        command.upgrade(database._alembic_config(writer), "0001")
+        with writer.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO predictions (prediction_id, case_id, model_version, predict_time, latency_ms,"
+                    " routing, inputs, prediction) VALUES ('p-1', 'case-1', 'v1', :t, 1.0, '[]', '{}', :b)"
+                ),
+                {"t": datetime(2026, 11, 1, tzinfo=UTC), "b": b""},
+            )
+        with pytest.raises(SchemaError, match="older than this code's 0003"):
+            SqlStore(store_url)
+        database.upgrade(writer)
+    finally:
+        writer.dispose()
+        reader.dispose()
+    store = SqlStore(store_url)
+    try:
+        record = store.prediction_record(prediction_id="p-1").prediction
+        assert dataclasses.astuple(record)[-4:] == (None, None, None, None)
+    finally:
+        store.close()
