@@ -94,9 +94,14 @@ def test_drift_moves_the_queue_mix_over_time():
     )
 
 
+# The truth the digests below were computed over; what was added later (the latent topic and the noise
+# indicators, step 6) is tested on its own, and must leave these as they were.
+DIGESTED_TRUTH = ("csat_risk", "escalation", "queues", "resolution_p50", "resolution_p90", "routing", "urgency")
+
+
 def _truth_digest(data) -> str:
     digest = hashlib.sha256()
-    for name in sorted(data.truth):
+    for name in DIGESTED_TRUTH:
         values = data.truth[name]
         digest.update(name.encode())
         digest.update("|".join(map(str, values)).encode() if values.dtype == object else values.tobytes())
@@ -158,3 +163,38 @@ def test_after_the_window_the_routing_policy_moves_cases_and_the_truth_follows()
     static_window = generate(replace(CONFIG, n_cases=300, drift=0.0))
     assert np.array_equal(static.truth["routing"], static_window.truth["routing"])
     assert list(static.labels["queue"]) == list(static_window.labels["queue"])
+
+
+def test_the_truth_records_the_latent_topic_and_which_labels_came_from_the_noise():
+    noisy = replace(CONFIG, n_cases=6_000, label_noise=0.15)
+    data = generate(noisy)
+    truth, n, k = data.truth, 6_000, len(vocabulary.QUEUES)
+    assert set(truth["topic"]) <= set(vocabulary.QUEUES) and len(truth["topic"]) == n
+    # The noise component is `label_noise` of the mixture: so is the indicator's rate (4 standard errors).
+    for key in ("routing_noise", "urgency_noise"):
+        assert truth[key].dtype == bool
+        assert abs(truth[key].mean() - 0.15) < 4 * np.sqrt(0.15 * 0.85 / n), key
+    # P(noise, y) = label_noise / K for every queue y: noise labels are uniform, whatever the case says.
+    noise = truth["routing_noise"]
+    per_queue = Counter(data.labels["queue"][noise])
+    expected = n * 0.15 / k
+    assert all(abs(per_queue[q] - expected) < 4 * np.sqrt(expected) for q in vocabulary.QUEUES), per_queue
+    # A clean label usually names the topic the text is about; a noise label about 1 time in K.
+    names_topic = data.labels["queue"] == truth["topic"]
+    assert names_topic[~noise].mean() > 0.8
+    assert abs(names_topic[noise].mean() - 1 / k) < 0.04
+    # Without noise, no label came from it; and the indicators are as seeded as the rest.
+    assert not generate(replace(CONFIG, n_cases=500, label_noise=0.0)).truth["routing_noise"].any()
+    again = generate(noisy).truth
+    assert all(np.array_equal(again[key], truth[key]) for key in ("topic", "routing_noise", "urgency_noise"))
+
+
+def test_a_label_the_case_makes_unlikely_is_the_likelier_to_be_noise():
+    # (That recording the noise changes no case, label or probability: the window digests above.)
+    data = generate(replace(CONFIG, n_cases=500, label_noise=0.15))
+    queues = list(data.truth["queues"])
+    y = np.array([queues.index(q) for q in data.labels["queue"]])
+    posterior = (0.15 / len(queues)) / data.truth["routing"][np.arange(len(y)), y]
+    assert (posterior <= 1).all()
+    unlikely = posterior > np.median(posterior)
+    assert data.truth["routing_noise"][unlikely].mean() > 2 * data.truth["routing_noise"][~unlikely].mean()

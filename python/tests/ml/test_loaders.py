@@ -23,6 +23,8 @@ def test_round_trip_keeps_cases_labels_and_truth(tmp_path, suffix):
     assert loaded.fingerprint() == data.fingerprint()
     assert np.allclose(loaded.truth["routing"], data.truth["routing"])
     assert list(loaded.truth["queues"]) == list(data.truth["queues"])
+    for key in ("topic", "routing_noise", "urgency_noise"):
+        assert np.array_equal(loaded.truth[key], data.truth[key]), key
 
 
 def write(tmp_path, text, name="cases.csv"):

@@ -1,15 +1,15 @@
-"""`supportability data generate | check`: synthetic cases, and checks of your own files."""
+"""`supportability data generate | check | audit`: synthetic cases, checks and label audits of your own files."""
 
 from __future__ import annotations
 
 import click
 
-from supportability.cli.options import DEFAULT_DATA, Steps, load_data, print_skipped
+from supportability.cli.options import DEFAULT_DATA, Steps, fail, load_data, print_skipped
 
 
 @click.group()
 def data() -> None:
-    """Generate synthetic support cases or check your own data files."""
+    """Generate synthetic support cases, or check your own data files and audit their labels."""
 
 
 @data.command("generate")
@@ -99,3 +99,78 @@ def check_command(path: str, columns: tuple[str, ...], defaults: tuple[str, ...]
     dataset, skipped = load_data(path, columns, defaults, skip_invalid)
     click.echo(f"{path}: {len(dataset)} valid cases; labels: {', '.join(sorted(dataset.labels)) or 'none'}")
     print_skipped(skipped)
+
+
+@data.command("audit")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="Column mapping (see `data check`).")
+@click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE", help="Defaults for absent fields.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Directory for report.html, flagged.csv and audit.json (an earlier audit there is replaced).",
+)
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option(
+    "--text-weighting",
+    type=click.Choice(["tfidf", "counts"]),
+    default="tfidf",
+    show_default=True,
+    help="Text features of the cross-fitted models, as in training: tfidf for your texts, counts for the "
+    "synthetic data (whose evidence adds up per mention).",
+)
+@click.option(
+    "--char-ngrams/--no-char-ngrams",
+    default=False,
+    show_default=True,
+    help="Add character 2-5-grams to the text features (slower; off keeps 30,000 cases within two minutes).",
+)
+def audit_command(
+    path: str,
+    columns: tuple[str, ...],
+    defaults: tuple[str, ...],
+    out_dir: str,
+    seed: int,
+    text_weighting: str,
+    char_ngrams: bool,
+) -> None:
+    """Find likely label errors in a labelled file: confident learning on cross-fitted routing (and
+    urgency) probabilities, near-duplicates with different labels, confusable queues, noise rates."""
+    from pathlib import Path
+
+    from supportability.audit.report import check_target, write_audit
+    from supportability.audit.run import AuditError, audit
+
+    out = Path(out_dir)
+    try:
+        check_target(out)
+    except AuditError as e:
+        fail(str(e))
+    if not Path(path).is_file():
+        fail(f"{path}: no such file")
+    try:
+        dataset, _ = load_data(path, columns, defaults, False)
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # unreadable: permissions, not text, not Parquet
+        fail(f"{path}: cannot be read ({e})")
+    steps = Steps(8, "data audit")
+    try:
+        found = audit(dataset, seed=seed, text_weighting=text_weighting, char_ngrams=char_ngrams, progress=steps)
+        steps("writing the report")
+        report = write_audit(found, out, path)
+    except AuditError as e:
+        fail(f"{path}: {e}")
+    finally:
+        steps.close()
+    click.echo(f"report: {report}")
+    for task, result in found.labels.items():
+        line = f"  {task:10} {int(result.flagged.sum())} of {len(dataset)} labels flagged"
+        line += f"; labels right (estimate): {result.accuracy_ceiling:.3f}"
+        if task in found.truth:
+            t = found.truth[task]
+            line += f"; against the truth: precision {t.flagged_precision:.3f}, recall {t.flagged_recall:.3f}"
+        click.echo(line)
+    click.echo(f"  near-duplicate groups with different routing labels: {len(found.conflicts)}")
+    for note in found.notes:
+        click.echo(f"  {note}")

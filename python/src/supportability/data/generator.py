@@ -33,6 +33,11 @@ The data-generating process, step by step (all coefficients are in the tables be
      spread grows with routing uncertainty, so p50/p90 are known exactly.
    Binary and ordinal labels get the same label noise (mixed with the uniform distribution).
 5. **Articles**: the relevant articles of a case are those whose phrases it contains.
+6. **What is known but not observed** (in `truth`, beside the probabilities): the latent topic z, and
+   for routing and urgency whether the label came from the noise component. A label y of a mixture
+   `(1 - noise) * q + noise / K` came from the noise with probability `(noise / K) / p[y]`; that
+   indicator is drawn given y from a stream of its own (TRUTH_STREAM), which samples the same joint
+   distribution as drawing it first, and leaves every case, label and probability as it was.
 """
 
 from __future__ import annotations
@@ -129,6 +134,7 @@ REROUTE = {
     "refunds": "disputes",  # refunds are handled beside disputes
 }
 REROUTE_STRENGTH = 1.0  # logit per drift unit, year past the window and unit of source evidence
+TRUTH_STREAM = 19  # seeds the noise indicators' generator with the data's seed (step 6)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,8 @@ def help_centre() -> tuple[Article, ...]:
 
 
 def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
-    """Generate `config.n_cases` labelled cases with their true label probabilities (in `.truth`)."""
+    """Generate `config.n_cases` labelled cases with their true label probabilities, latent topics and noise
+    indicators (in `.truth`)."""
     rng = np.random.default_rng(config.seed)
     text_rng = random.Random(config.seed)
     n = config.n_cases
@@ -240,6 +247,10 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
     csat_negative = (rng.random(n) < p_csat).astype(np.int8)
     hours = np.exp(mu + sigma * rng.standard_normal(n))
 
+    truth_rng = np.random.default_rng([config.seed, TRUTH_STREAM])
+    routing_noise = _came_from_noise(truth_rng, p_route, queue, noise)
+    urgency_noise = _came_from_noise(truth_rng, p_urgency, urgency, noise)
+
     cases = [_make_case(config, context, i, texts[i]) for i in range(n)]
     article_ids = np.empty(n, dtype=object)
     article_ids[:] = [t.articles for t in texts]
@@ -263,6 +274,9 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
             "csat_risk": p_csat,
             "resolution_p50": np.exp(mu),
             "resolution_p90": np.exp(mu + Z90 * sigma),
+            "topic": np.array(QUEUES, dtype=object)[latent_topic],
+            "routing_noise": routing_noise,
+            "urgency_noise": urgency_noise,
         },
     )
 
@@ -471,6 +485,12 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _came_from_noise(rng: np.random.Generator, probs: np.ndarray, drawn: np.ndarray, noise: float) -> np.ndarray:
+    """Whether each drawn label came from the uniform noise component of `probs` (step 6), given the label."""
+    posterior = (noise / probs.shape[1]) / probs[np.arange(len(drawn)), drawn]
+    return rng.random(len(drawn)) < posterior
 
 
 def _sample_categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

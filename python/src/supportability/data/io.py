@@ -28,9 +28,10 @@ def _records(data: LabeledCases) -> tuple[list[str], list[dict[str, Any]]]:
         truth_columns += [
             (f"true_urgency_{lvl}", (lambda i, k=k: truth["urgency"][i, k])) for k, lvl in enumerate(URGENCY_LEVELS)
         ]
-    for name in ("escalation", "csat_risk", "resolution_p50", "resolution_p90"):
+    for name in ("escalation", "csat_risk", "resolution_p50", "resolution_p90", "routing_noise", "urgency_noise"):
         if name in truth:
             truth_columns.append((f"true_{name}", (lambda i, name=name: truth[name][i])))
+    topic_column = ["true_topic"] if "topic" in truth else []
     records = []
     for i, case in enumerate(data.cases):
         record: dict[str, Any] = {f: getattr(case, f) for f in CASE_FIELDS}
@@ -42,10 +43,12 @@ def _records(data: LabeledCases) -> tuple[list[str], list[dict[str, Any]]]:
             )
         for name, get in truth_columns:
             record[name] = round(float(get(i)), 10)
+        if topic_column:
+            record["true_topic"] = str(truth["topic"][i])
         for name, value in case.extra_features.items():
             record[f"extra.{name}"] = value
         records.append(record)
-    names = columns + [n for n, _ in truth_columns]
+    names = columns + [n for n, _ in truth_columns] + topic_column
     names += sorted({k for r in records for k in r} - set(names))
     return names, records
 

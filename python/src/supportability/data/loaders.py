@@ -18,7 +18,7 @@ Column mapping (a column's name is the field name unless `columns` maps FIELD ->
 | urgency | low, normal, high, critical | label: urgency |
 | resolution_hours | number > 0 | label: time to resolution |
 | article_ids | article ids separated by ";" (empty: no article answers the case) | label: articles |
-| true_* | the generator's true probabilities (synthetic files only) | no |
+| true_* | the generator's truth: probabilities, latent topic, noise indicators (synthetic files only) | no |
 
 `defaults` gives a value for a field the file lacks (e.g. channel=web_form for BANKING77). Columns
 that map to no field are ignored and listed in the result. A missing required column, a value of
@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ ENUM_FIELDS = {"channel": CHANNELS, "support_plan": SUPPORT_PLANS, "integration_
 ENUM_PREFIX = {"channel": "channel_", "support_plan": "support_plan_", "integration_type": "integration_type_"}
 LABEL_FIELDS = ("queue", "escalated", "urgency", "csat_negative", "resolution_hours", "article_ids")
 CASE_FIELDS = TEXT_FIELDS + INT_FIELDS + tuple(ENUM_FIELDS) + ("create_time", "monthly_volume_usd")
+KNOWN_FIELDS = frozenset(CASE_FIELDS) | frozenset(LABEL_FIELDS)
 
 
 @dataclass
@@ -82,18 +84,7 @@ def _rows(path: Path) -> tuple[list[str], Any, str]:
             raise DataError(str(path), None, None, "empty file: no header row")
         return list(reader.fieldnames), ((i, row) for i, row in enumerate(reader, start=1)), "row"
     if suffix in (".jsonl", ".ndjson"):
-        records = []
-        with path.open(encoding="utf-8") as f:
-            for line_number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError as e:
-                    raise DataError(str(path), line_number, None, f"not valid JSON: {e}", "line") from e
-                if not isinstance(record, dict):
-                    raise DataError(str(path), line_number, None, "each line must be a JSON object", "line")
-                records.append((line_number, record))
+        records = list(_jsonl_records(path))
         names = list(dict.fromkeys(k for _, r in records for k in r))
         return names, iter(records), "line"
     if suffix == ".parquet":
@@ -112,55 +103,21 @@ def load_cases(
     skip_invalid: bool = False,
 ) -> tuple[LabeledCases, list[DataError]]:
     """Read labelled cases; returns (dataset, errors of skipped rows). See the module docstring."""
-    path = Path(path)
-    columns = dict(columns or {})
-    defaults = dict(defaults or {})
-    known = set(CASE_FIELDS) | set(LABEL_FIELDS)
-    for field in list(columns) + list(defaults):
-        if field not in known and not field.startswith("extra."):
-            raise DataError(str(path), None, None, f"unknown field {field!r} in the column mapping or defaults")
-    if not path.is_file():
-        raise DataError(str(path), None, None, "no such file")
+    path = _checked_path(path, columns, defaults)
     names, rows, row_word = _rows(path)
-    source_of = {field: columns.get(field, field) for field in known}
-    for field, column in columns.items():
-        if column not in names:
-            raise DataError(str(path), None, column, f"missing column (mapped to field {field!r})")
-    present = {field for field, column in source_of.items() if column in names}
-    if not present & {"subject", "body"}:
-        raise DataError(
-            str(path),
-            None,
-            None,
-            "missing column: a case needs a 'subject' or 'body' column (map one with --column body=COLUMN)",
-        )
-    if "channel" not in present and "channel" not in defaults:
-        raise DataError(
-            str(path),
-            None,
-            "channel",
-            "missing column (add it, map it with --column channel=COLUMN or set --default channel=VALUE)",
-        )
-    extra_columns = {c[len("extra.") :]: c for c in names if c.startswith("extra.")}
-    extra_columns.update({f[len("extra.") :]: c for f, c in columns.items() if f.startswith("extra.")})
+    mapping = _Mapping.of(path, names, columns, defaults)
+    source_of, present, extra_columns = mapping.source_of, mapping.present, mapping.extra_columns
     truth_columns = [c for c in names if c.startswith("true_")]
     labels_present = [f for f in LABEL_FIELDS if f in present]
 
     cases: list[Case] = []
     labels: dict[str, list] = {f: [] for f in labels_present}
-    truth_rows: list[dict[str, float]] = []
+    truth_rows: list[dict[str, float | str]] = []
     skipped: list[DataError] = []
     for number, row in rows:
         try:
-
-            def value(field: str, row: dict[str, Any] = row) -> Any:
-                raw = row.get(source_of[field]) if field in present else None
-                if raw is None or raw == "":
-                    return defaults.get(field)
-                return raw
-
-            case, label_values = _parse_row(value, labels_present, row, extra_columns)
-            truth = {c: _number(row.get(c), c) for c in truth_columns}
+            case, label_values = _parse_row(mapping.reader(row), labels_present, row, extra_columns)
+            truth = {c: str(row.get(c) or "") if c == "true_topic" else _number(row.get(c), c) for c in truth_columns}
         except _Invalid as e:
             error = DataError(str(path), number, _column_name(e.column, source_of), e.message, row_word)
             if not skip_invalid:
@@ -176,6 +133,154 @@ def load_cases(
     return LabeledCases(
         cases=cases, labels=_label_arrays(labels), source=str(path), truth=_truth_arrays(truth_rows, truth_columns)
     ), skipped
+
+
+def iter_cases(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    chunk_rows: int = 10_000,
+) -> Iterator[list[tuple[int, Case]]]:
+    """The file's cases as (row number, case), `chunk_rows` at a time, reading only what each chunk
+    needs (for files larger than memory). Labels are ignored; the first invalid row raises
+    DataError as `load_cases` reports it."""
+    path = _checked_path(path, columns, defaults)
+    names, rows, row_word = _stream_rows(path)
+    parse = case_parser(path, names, columns, defaults, row_word)
+    chunk: list[tuple[int, Case]] = []
+    for number, row in rows:
+        chunk.append((number, parse(number, row)))
+        if len(chunk) == chunk_rows:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def case_parser(
+    path: str | Path,
+    names: list[str],
+    columns: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    row_word: str = "row",
+) -> Callable[[int, dict[str, Any]], Case]:
+    """For rows with the columns `names` (of the file `path`): a function from (row number, row) to
+    the row's case, raising DataError naming the file, the row and the column. The mapping is
+    checked here, once."""
+    _checked_fields(Path(path), columns, defaults)
+    mapping = _Mapping.of(Path(path), names, columns, defaults)
+
+    def parse(number: int, row: dict[str, Any]) -> Case:
+        try:
+            case, _ = _parse_row(mapping.reader(row), [], row, mapping.extra_columns)
+        except _Invalid as e:
+            raise DataError(str(path), number, _column_name(e.column, mapping.source_of), e.message, row_word) from None
+        return case
+
+    return parse
+
+
+def _checked_path(path: str | Path, columns: dict[str, str] | None, defaults: dict[str, Any] | None) -> Path:
+    path = Path(path)
+    _checked_fields(path, columns, defaults)
+    if not path.is_file():
+        raise DataError(str(path), None, None, "no such file")
+    return path
+
+
+def _checked_fields(path: Path, columns: dict[str, str] | None, defaults: dict[str, Any] | None) -> None:
+    for field in list(columns or {}) + list(defaults or {}):
+        if field not in KNOWN_FIELDS and not field.startswith("extra."):
+            raise DataError(str(path), None, None, f"unknown field {field!r} in the column mapping or defaults")
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    """Which column each field comes from, checked against the file's columns."""
+
+    source_of: dict[str, str]
+    present: set[str]
+    extra_columns: dict[str, str]
+    defaults: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, path: Path, names: list[str], columns: dict[str, str] | None, defaults: dict[str, Any] | None
+    ) -> _Mapping:
+        columns, defaults = dict(columns or {}), dict(defaults or {})
+        source_of = {field: columns.get(field, field) for field in KNOWN_FIELDS}
+        for field, column in columns.items():
+            if column not in names:
+                raise DataError(str(path), None, column, f"missing column (mapped to field {field!r})")
+        present = {field for field, column in source_of.items() if column in names}
+        if not present & {"subject", "body"}:
+            raise DataError(
+                str(path),
+                None,
+                None,
+                "missing column: a case needs a 'subject' or 'body' column (map one with --column body=COLUMN)",
+            )
+        if "channel" not in present and "channel" not in defaults:
+            raise DataError(
+                str(path),
+                None,
+                "channel",
+                "missing column (add it, map it with --column channel=COLUMN or set --default channel=VALUE)",
+            )
+        extra_columns = {c[len("extra.") :]: c for c in names if c.startswith("extra.")}
+        extra_columns.update({f[len("extra.") :]: c for f, c in columns.items() if f.startswith("extra.")})
+        return cls(source_of, present, extra_columns, defaults)
+
+    def reader(self, row: dict[str, Any]) -> Callable[[str], Any]:
+        """A field's raw value in `row`, or its default when the row has none."""
+
+        def value(field: str) -> Any:
+            raw = row.get(self.source_of[field]) if field in self.present else None
+            if raw is None or raw == "":
+                return self.defaults.get(field)
+            return raw
+
+        return value
+
+
+def _stream_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]], str]:
+    """As `_rows`, without holding the file: JSONL is read twice (its columns are the union of
+    every line's keys), Parquet a row group at a time."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        names: dict[str, None] = {}
+        for _, record in _jsonl_records(path):
+            names.update(dict.fromkeys(record))
+        return list(names), _jsonl_records(path), "line"
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(path)
+
+        def parquet_rows() -> Iterator[tuple[int, dict[str, Any]]]:
+            number = 0
+            for batch in parquet.iter_batches(batch_size=4_096):
+                for row in batch.to_pylist():
+                    number += 1
+                    yield number, row
+
+        return list(parquet.schema_arrow.names), parquet_rows(), "row"
+    return _rows(path)  # CSV is read a row at a time already
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as f:
+        for line_number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as e:
+                raise DataError(str(path), line_number, None, f"not valid JSON: {e}", "line") from e
+            if not isinstance(record, dict):
+                raise DataError(str(path), line_number, None, "each line must be a JSON object", "line")
+            yield line_number, record
 
 
 def _column_name(field: str, source_of: dict[str, str]) -> str:
@@ -313,7 +418,7 @@ def _label_arrays(labels: dict[str, list]) -> dict[str, np.ndarray]:
     return out
 
 
-def _truth_arrays(rows: list[dict[str, float]], columns: list[str]) -> dict[str, np.ndarray]:
+def _truth_arrays(rows: list[dict[str, float | str]], columns: list[str]) -> dict[str, np.ndarray]:
     """Rebuild the generator's truth arrays from true_* columns (as written by data/io.py)."""
     if not columns:
         return {}
@@ -328,6 +433,11 @@ def _truth_arrays(rows: list[dict[str, float]], columns: list[str]) -> dict[str,
     for name in ("escalation", "csat_risk", "resolution_p50", "resolution_p90"):
         if f"true_{name}" in table:
             truth[name] = table[f"true_{name}"]
+    for name in ("routing_noise", "urgency_noise"):
+        if f"true_{name}" in table:
+            truth[name] = table[f"true_{name}"] > 0.5
+    if "true_topic" in table:
+        truth["topic"] = table["true_topic"].astype(object)
     return truth
 
 
