@@ -10,7 +10,7 @@ import supportability
 PACKAGE = Path(supportability.__file__).parent
 # Lowest first. A module may import from its own floor and the ones below it.
 FLOORS = [
-    {"v1", "domain", "metrics", "errors"},
+    {"v1", "domain", "metrics", "errors", "progress"},
     {"client"},
     {"data"},
     {"features"},
@@ -18,7 +18,9 @@ FLOORS = [
     {"registry"},
     {"evaluation"},
     {"training"},
-    {"online"},
+    {"audit"},
+    {"online", "batch"},
+    {"experiments"},
     {"benchmarks"},
     {"serving"},
     {"cli", "assistant"},

@@ -12,7 +12,9 @@ import click
 import uvloop
 
 from supportability.cli.assistant import mcp_command
+from supportability.cli.batch import batch
 from supportability.cli.data import data
+from supportability.cli.experiments import experiments
 from supportability.cli.models import models
 from supportability.cli.online import online
 from supportability.cli.options import registry_option
@@ -93,5 +95,5 @@ def _ensure_model(registry_path: str) -> None:
         train_default(registry_path, progress=True)
 
 
-for command in (data, models, train, evaluate, simulate, online, mcp_command):
+for command in (data, models, train, evaluate, simulate, online, mcp_command, experiments, batch):
     main.add_command(command)
