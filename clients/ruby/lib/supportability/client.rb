@@ -90,6 +90,20 @@ module Supportability
       unary(:get_model, :model, :get_model, request, nil, deadline: deadline, metadata: metadata)
     end
 
+    # ListExperiments: the experiments comparing model versions on live traffic, as the server
+    # assigns with them. Returns a V1::ListExperimentsResponse.
+    def list_experiments(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.message(V1::ListExperimentsRequest, request, fields)
+      unary(:list_experiments, :model, :list_experiments, request, nil, deadline: deadline, metadata: metadata)
+    end
+
+    # GetExperiment, e.g. get_experiment(name: "routing-ab"). Returns a V1::GetExperimentResponse;
+    # an unknown name raises NotFoundError.
+    def get_experiment(request = nil, deadline: nil, metadata: nil, **fields)
+      request = Requests.message(V1::GetExperimentRequest, request, fields)
+      unary(:get_experiment, :model, :get_experiment, request, nil, deadline: deadline, metadata: metadata)
+    end
+
     # RecordOutcome: what really happened to a predicted case, e.g.
     # record_outcome(outcome: { prediction_id: prediction.prediction_id, resolved_queue: "payouts", escalated: false }).
     # The outcome names its prediction by `prediction_id` or `case_id` (the latest prediction for

@@ -5,8 +5,8 @@ module Supportability
   # ActiveSupport::Notifications event "<event>.supportability" when ActiveSupport is loaded, and
   # as a log line.
   #
-  # Events: predict, batch_predict, stream_predict, list_models, get_model, record_outcome,
-  # batch_record_outcomes, get_prediction_record. The payload:
+  # Events: predict, batch_predict, stream_predict, list_models, get_model, list_experiments,
+  # get_experiment, record_outcome, batch_record_outcomes, get_prediction_record. The payload:
   #
   #   rpc:         "supportability.v1.PredictionService/PredictCase"
   #   request_id:  the call's request id (nil for the model service and get_prediction_record)

@@ -161,6 +161,18 @@ class FakeService
         model: { name: "fake", version: request.version, state: :MODEL_STATE_AVAILABLE }
       ))
     end
+
+    def list_experiments(request, call)
+      @fake.answer(:list_experiments, request, call, Supportability::V1::ListExperimentsResponse.new(
+        experiments: [{ name: "routing-ab", state: :EXPERIMENT_STATE_RUNNING, mode: :EXPERIMENT_MODE_AB }]
+      ))
+    end
+
+    def get_experiment(request, call)
+      @fake.answer(:get_experiment, request, call, Supportability::V1::GetExperimentResponse.new(
+        experiment: { name: request.name, state: :EXPERIMENT_STATE_DRAFT, mode: :EXPERIMENT_MODE_AB }
+      ))
+    end
   end
 
   class Outcomes < Supportability::V1::OutcomeService::Service

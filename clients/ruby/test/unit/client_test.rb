@@ -108,6 +108,12 @@ class ClientTest < Minitest::Test
     assert_equal "v8", @client.get_model(Supportability::V1::GetModelRequest.new(version: "v8")).model.version
   end
 
+  def test_experiments
+    assert_equal ["routing-ab"], @client.list_experiments.experiments.map(&:name)
+    experiment = @client.get_experiment(name: "bandit-1").experiment
+    assert_equal ["bandit-1", :EXPERIMENT_STATE_DRAFT], [experiment.name, experiment.state]
+  end
+
   def test_token_and_extra_metadata_are_sent
     client = Supportability::Client.new(target: FAKE.target, token: "s3cret")
     client.predict_case(support_case: Cases.payout, metadata: { "x-tenant" => "acme" })

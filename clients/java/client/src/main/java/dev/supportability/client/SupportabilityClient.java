@@ -4,10 +4,14 @@ import dev.supportability.v1.BatchPredictCasesRequest;
 import dev.supportability.v1.BatchPredictCasesResponse;
 import dev.supportability.v1.BatchRecordOutcomesRequest;
 import dev.supportability.v1.BatchRecordOutcomesResponse;
+import dev.supportability.v1.GetExperimentRequest;
+import dev.supportability.v1.GetExperimentResponse;
 import dev.supportability.v1.GetModelRequest;
 import dev.supportability.v1.GetModelResponse;
 import dev.supportability.v1.GetPredictionRecordRequest;
 import dev.supportability.v1.GetPredictionRecordResponse;
+import dev.supportability.v1.ListExperimentsRequest;
+import dev.supportability.v1.ListExperimentsResponse;
 import dev.supportability.v1.ListModelsRequest;
 import dev.supportability.v1.ListModelsResponse;
 import dev.supportability.v1.ModelServiceGrpc;
@@ -363,6 +367,37 @@ public final class SupportabilityClient implements AutoCloseable {
    */
   public GetModelResponse getModel(GetModelRequest request, RequestOptions options) {
     return blockingCall(ModelServiceGrpc.getGetModelMethod(), request, "", options);
+  }
+
+  /**
+   * Lists the experiments that compare model versions on live traffic, with the arms the server is
+   * assigning to.
+   *
+   * @return every experiment, by name
+   * @throws SupportabilityException when the call fails
+   */
+  public ListExperimentsResponse listExperiments() {
+    return blockingCall(
+        ModelServiceGrpc.getListExperimentsMethod(),
+        ListExperimentsRequest.getDefaultInstance(),
+        "",
+        RequestOptions.defaults());
+  }
+
+  /**
+   * Gets one experiment by name.
+   *
+   * @param name the experiment's name
+   * @return the experiment
+   * @throws NotFoundException when there is no such experiment
+   * @throws SupportabilityException when the call fails otherwise
+   */
+  public GetExperimentResponse getExperiment(String name) {
+    return blockingCall(
+        ModelServiceGrpc.getGetExperimentMethod(),
+        GetExperimentRequest.newBuilder().setName(name).build(),
+        "",
+        RequestOptions.defaults());
   }
 
   // ---- OutcomeService ----

@@ -180,6 +180,15 @@ class LiveServerTest {
   }
 
   @Test
+  void listsExperimentsAndNamesAnUnknownOne() {
+    // The test server's registry runs no experiment: the list is empty, and a name is not found.
+    assertTrue(client.listExperiments().getExperimentsList().isEmpty());
+    NotFoundException e =
+        assertThrows(NotFoundException.class, () -> client.getExperiment("no-such-experiment"));
+    assertEquals("EXPERIMENT_NOT_FOUND", e.getReason());
+  }
+
+  @Test
   void recordsAnOutcomeIdempotentlyAndReadsTheRecordBack() {
     String caseId = "java-outcome-" + UUID.randomUUID();
     CasePrediction prediction = client.predictCase(TestCases.payoutDelayed(caseId)).getPrediction();
