@@ -22,7 +22,6 @@ network, and the teacher's onnxruntime encoder against eager PyTorch MiniLM.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from supportability.benchmarks import banking77
+from supportability.benchmarks import banking77, write_results
 from supportability.benchmarks.latency import measure
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
@@ -236,9 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[name] = run_dataset(name, tuple(args.kinds.split(",")), args.dataset, args.registry)
     print(table(results))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, results)
     return 0
 
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from supportability.benchmarks import banking77
+from supportability.benchmarks import banking77, write_results
 from supportability.data.dataset import LabeledCases
 from supportability.evaluation.evaluate import evaluate
 from supportability.models.heads import HeadsModel
@@ -112,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         for score, figures in r["scores"].items():
             cells = " ".join(f"{k.split('.')[1]}={v:.4f}" for k, v in figures.items() if v is not None)
             print(f"{kind:8} {score:16} {cells}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, results)
     return 0
 
 

@@ -106,9 +106,8 @@ def load_cases(
     path = _checked_path(path, columns, defaults)
     names, rows, row_word = _rows(path)
     mapping = _Mapping.of(path, names, columns, defaults)
-    source_of, present, extra_columns = mapping.source_of, mapping.present, mapping.extra_columns
     truth_columns = [c for c in names if c.startswith("true_")]
-    labels_present = [f for f in LABEL_FIELDS if f in present]
+    labels_present = [f for f in LABEL_FIELDS if f in mapping.present]
 
     cases: list[Case] = []
     labels: dict[str, list] = {f: [] for f in labels_present}
@@ -116,10 +115,10 @@ def load_cases(
     skipped: list[DataError] = []
     for number, row in rows:
         try:
-            case, label_values = _parse_row(mapping.reader(row), labels_present, row, extra_columns)
+            case, label_values = _parse_row(mapping.reader(row), labels_present, row, mapping.extra_columns)
             truth = {c: str(row.get(c) or "") if c == "true_topic" else _number(row.get(c), c) for c in truth_columns}
         except _Invalid as e:
-            error = DataError(str(path), number, _column_name(e.column, source_of), e.message, row_word)
+            error = DataError(str(path), number, _column_name(e.column, mapping.source_of), e.message, row_word)
             if not skip_invalid:
                 raise error from None
             skipped.append(error)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from supportability.domain import Case
 from supportability.models import SupportModel
@@ -56,6 +57,20 @@ class ShadowCounts:
     store_failed: int = 0
 
 
+class _JobQueue(Protocol):
+    def put_nowait(self, job: ShadowJob) -> None: ...
+
+
+def offer_or_count(jobs: _JobQueue, job: ShadowJob, counts: ShadowCounts) -> bool:
+    """Queue a job without waiting (a thread's queue or a process's); False, counted, when full."""
+    try:
+        jobs.put_nowait(job)
+        return True
+    except queue.Full:
+        counts.dropped_full += 1
+        return False
+
+
 class ShadowScorer:
     def __init__(
         self,
@@ -76,12 +91,7 @@ class ShadowScorer:
         """Queue a job without waiting; False (and counted) when the queue is full."""
         if self._thread is None:
             self._start()
-        try:
-            self._queue.put_nowait(job)
-            return True
-        except queue.Full:
-            self.counts.dropped_full += 1
-            return False
+        return offer_or_count(self._queue, job, self.counts)
 
     def _start(self) -> None:
         with self._start_lock:

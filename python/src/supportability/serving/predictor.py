@@ -242,6 +242,8 @@ class Predictor:
 
     def _route(self, case: support_case_pb2.SupportCase, requested_version: str, request_id: str) -> Routed | None:
         """The running experiment's arm for the case; a missing unit field is the caller's error."""
+        if not self.experiments.live:  # every call passes here: nothing to build when none runs
+            return None
         try:
             return self.experiments.route(
                 {"merchant_id": case.account.merchant_id, "case_id": case.case_id}, requested_version

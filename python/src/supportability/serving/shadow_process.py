@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import queue
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from supportability.domain import Case
-from supportability.experiments.shadow import QUEUE_SIZE, ShadowCounts, ShadowJob, ShadowScorer
+from supportability.experiments.shadow import QUEUE_SIZE, ShadowCounts, ShadowJob, ShadowScorer, offer_or_count
 from supportability.models import SupportModel
 from supportability.serving import convert
 from supportability.v1 import prediction_pb2
@@ -65,12 +64,7 @@ class ShadowProcess:
                 target=_child, args=(self.registry_path, self.store_url, self._queue), name="shadows", daemon=True
             )
             self._process.start()
-        try:
-            self._queue.put_nowait(job)
-            return True
-        except queue.Full:
-            self.counts.dropped_full += 1
-            return False
+        return offer_or_count(self._queue, job, self.counts)
 
     def close(self, timeout: float = 10.0) -> None:
         """Let the child score and store what is queued, then end it."""
