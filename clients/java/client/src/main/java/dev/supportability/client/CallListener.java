@@ -7,8 +7,9 @@ import java.time.Duration;
  * Receives one event per finished call, to feed a service's own metrics or logs. Register it with
  * {@link SupportabilityClient.Builder#callListener(CallListener)}.
  *
- * <p>Called on a gRPC thread once the call is over (retries included), so keep it quick and
- * non-blocking. An exception it throws is logged and otherwise ignored.
+ * <p>Called on a gRPC thread once the call is over (retries included), for a blocking call on the
+ * thread that does the connection's I/O, before the call returns: keep it quick and non-blocking.
+ * An exception it throws is logged and otherwise ignored.
  */
 @FunctionalInterface
 public interface CallListener {

@@ -1,5 +1,6 @@
 package dev.supportability.client;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.supportability.v1.BatchPredictCasesRequest;
 import dev.supportability.v1.BatchPredictCasesResponse;
 import dev.supportability.v1.BatchRecordOutcomesRequest;
@@ -36,7 +37,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
-import io.grpc.StatusRuntimeException;
+import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -52,9 +53,11 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The client of the Supportability prediction service (predictions, model versions, and the
@@ -90,13 +93,19 @@ public final class SupportabilityClient implements AutoCloseable {
   private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
   private final ManagedChannel ownedChannel; // null when the caller shares their own channel
+  private final ClientEventLoop eventLoop; // null unless the client built a Netty channel itself
   private final Channel channel; // ownedChannel or the shared one, with the client's interceptors
   private final Duration defaultDeadline;
   private final Duration streamDeadline;
   private final Executor executor;
 
-  private SupportabilityClient(Builder builder, ManagedChannel ownedChannel, Channel baseChannel) {
+  private SupportabilityClient(
+      Builder builder,
+      ManagedChannel ownedChannel,
+      Channel baseChannel,
+      ClientEventLoop eventLoop) {
     this.ownedChannel = ownedChannel;
+    this.eventLoop = eventLoop;
     this.defaultDeadline = builder.defaultDeadline;
     this.streamDeadline = builder.streamDeadline;
     this.executor = builder.executor;
@@ -674,6 +683,10 @@ public final class SupportabilityClient implements AutoCloseable {
     } catch (InterruptedException e) {
       ownedChannel.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      if (eventLoop != null) {
+        eventLoop.close(SHUTDOWN_GRACE);
+      }
     }
   }
 
@@ -727,17 +740,64 @@ public final class SupportabilityClient implements AutoCloseable {
     return executor == null ? callOptions : callOptions.withExecutor(executor);
   }
 
+  /**
+   * Makes a unary call and waits for it. The call completes on the transport's thread, which wakes
+   * the caller once. (gRPC's blocking stub hands each event of the call, the headers, then the
+   * message and the close, to the waiting thread: two wake-ups per call, and each one, on a busy
+   * machine, a chance to wait for a core.)
+   */
   private <Q, R> R blockingCall(
       MethodDescriptor<Q, R> method, Q request, String requestId, RequestOptions options) {
+    ClientCall<Q, R> call =
+        channel.newCall(
+            method,
+            callOptions(options.deadline().orElse(defaultDeadline), requestId, options)
+                .withExecutor(MoreExecutors.directExecutor()));
+    CompletableFuture<R> response = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(call, request, completing(response, failure -> failure));
     try {
-      return ClientCalls.blockingUnaryCall(
-          channel,
-          method,
-          callOptions(options.deadline().orElse(defaultDeadline), requestId, options),
-          request);
-    } catch (StatusRuntimeException e) {
-      throw Errors.fromThrowable(e, requestId);
+      return response.get();
+    } catch (ExecutionException e) {
+      throw Errors.fromThrowable(e.getCause(), requestId); // made here, with the caller's stack
+    } catch (InterruptedException e) {
+      call.cancel("Thread interrupted", e);
+      Thread.currentThread().interrupt();
+      throw Errors.fromThrowable(
+          Status.CANCELLED.withDescription("Thread interrupted").withCause(e).asRuntimeException(),
+          requestId);
     }
+  }
+
+  /**
+   * Completes the future when the call closes (after the call listeners have heard of it, as with
+   * gRPC's own blocking and future stubs): with the response, or with the failure as {@code
+   * mapped}.
+   */
+  private static <R> StreamObserver<R> completing(
+      CompletableFuture<R> future, UnaryOperator<Throwable> mapped) {
+    return new StreamObserver<R>() {
+      private R response;
+
+      @Override
+      public void onNext(R value) {
+        response = value;
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        future.completeExceptionally(mapped.apply(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        if (response == null) { // a server that closed a unary call without answering
+          onError(
+              Status.INTERNAL.withDescription("No value received for unary call").asException());
+        } else {
+          future.complete(response);
+        }
+      }
+    };
   }
 
   private <Q, R> CompletableFuture<R> futureCall(
@@ -747,22 +807,7 @@ public final class SupportabilityClient implements AutoCloseable {
             method, callOptions(options.deadline().orElse(defaultDeadline), requestId, options));
     CompletableFuture<R> future = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(
-        call,
-        request,
-        new StreamObserver<R>() {
-          @Override
-          public void onNext(R response) {
-            future.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            future.completeExceptionally(Errors.fromThrowable(t, requestId));
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
+        call, request, completing(future, failure -> Errors.fromThrowable(failure, requestId)));
     future.whenComplete(
         (response, failure) -> {
           if (future.isCancelled()) {
@@ -988,8 +1033,9 @@ public final class SupportabilityClient implements AutoCloseable {
 
     /**
      * Runs the callbacks of non-blocking calls (future completions, stream results, their
-     * listeners) on this executor instead of gRPC's shared pool. Blocking calls finish on the
-     * calling thread either way.
+     * listeners) on this executor instead of gRPC's shared pool. Blocking calls complete on the
+     * transport's thread either way (their listeners run there), which wakes the calling thread
+     * once.
      *
      * @param executor the executor, which the caller shuts down
      * @return this builder
@@ -1034,11 +1080,23 @@ public final class SupportabilityClient implements AutoCloseable {
           throw new IllegalStateException(
               "user agent and retries are set on the channel when one is shared");
         }
-        return new SupportabilityClient(this, null, sharedChannel);
+        return new SupportabilityClient(this, null, sharedChannel, null);
       }
-      ManagedChannel owned =
-          configure(channelBuilder != null ? channelBuilder : newChannelBuilder()).build();
-      return new SupportabilityClient(this, owned, owned);
+      if (channelBuilder != null) {
+        ManagedChannel owned = configure(channelBuilder).build();
+        return new SupportabilityClient(this, owned, owned, null);
+      }
+      ManagedChannelBuilder<?> builder = newChannelBuilder();
+      ClientEventLoop eventLoop = ClientEventLoop.attachTo(builder, target);
+      try {
+        ManagedChannel owned = configure(builder).build();
+        return new SupportabilityClient(this, owned, owned, eventLoop);
+      } catch (RuntimeException e) {
+        if (eventLoop != null) {
+          eventLoop.close(Duration.ZERO);
+        }
+        throw e;
+      }
     }
 
     private ManagedChannelBuilder<?> newChannelBuilder() {

@@ -3,12 +3,16 @@ package dev.supportability.client.tools;
 import dev.supportability.client.SupportabilityClient;
 import dev.supportability.client.TestCases;
 import dev.supportability.v1.SupportCase;
+import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * Client-side latency of sequential {@code predictCase} calls, in a plain loop: one call at a time,
@@ -28,8 +32,11 @@ import java.util.Locale;
  *
  * <p>Prints one JSON line: {@code {"client":"java","calls":...,"p50_ms":...,"p90_ms":...,
  * "p99_ms":...,"max_ms":...,"mean_ms":...,"calls_per_s":...,"warmup_calls":...,"jit_ms":...,
- * "gc_count":...,"gc_ms":...}}, where the last three are the JIT's compile time and the collections
- * during the measured calls (what disturbed them).
+ * "gc_count":...,"gc_ms":...,"wakeups_per_call":...}}: the JIT's compile time and the collections
+ * during the measured calls (what disturbed them), and how many times a thread of this JVM blocked
+ * and was woken per measured call (its voluntary context switches, from {@code /proc}; -1 elsewhere
+ * than Linux). Each wake-up is a hand-off between threads, and on a busy machine a chance to wait
+ * for a core; the figure does not depend on the load, the latencies do.
  */
 public final class LatencyBenchmark {
   private static final int MAX_CALLS = 100_000;
@@ -59,13 +66,20 @@ public final class LatencyBenchmark {
     int warmupCalls;
     long jitMillis;
     long[] gc;
+    double wakeupsPerCall;
     try (SupportabilityClient client = SupportabilityClient.builder().target(args[0]).build()) {
       warmupCalls = warmUp(client, supportCase, warmup);
       long jitBefore = compiledMillis();
       long[] gcBefore = collections();
+      long wakeupsBefore = threadWakeups();
       started = System.nanoTime();
       timeCalls(client, supportCase, nanos);
       finished = System.nanoTime();
+      long wakeupsAfter = threadWakeups();
+      wakeupsPerCall =
+          wakeupsBefore < 0 || wakeupsAfter < 0
+              ? -1
+              : (double) (wakeupsAfter - wakeupsBefore) / calls;
       jitMillis = compiledMillis() - jitBefore;
       long[] gcAfter = collections();
       gc = new long[] {gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]};
@@ -76,7 +90,7 @@ public final class LatencyBenchmark {
             Locale.ROOT,
             "{\"client\":\"java\",\"calls\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
                 + "\"max_ms\":%.3f,\"mean_ms\":%.3f,\"calls_per_s\":%.1f,\"warmup_calls\":%d,"
-                + "\"jit_ms\":%d,\"gc_count\":%d,\"gc_ms\":%d}",
+                + "\"jit_ms\":%d,\"gc_count\":%d,\"gc_ms\":%d,\"wakeups_per_call\":%.2f}",
             calls,
             millis(percentile(nanos, 50)),
             millis(percentile(nanos, 90)),
@@ -87,7 +101,8 @@ public final class LatencyBenchmark {
             warmupCalls,
             jitMillis,
             gc[0],
-            gc[1]));
+            gc[1],
+            wakeupsPerCall));
   }
 
   /**
@@ -131,6 +146,31 @@ public final class LatencyBenchmark {
     return JIT != null && JIT.isCompilationTimeMonitoringSupported()
         ? JIT.getTotalCompilationTime()
         : 0;
+  }
+
+  /**
+   * The voluntary context switches so far of every thread of this JVM, or -1 where {@code /proc}
+   * does not tell them.
+   */
+  private static long threadWakeups() {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      return tasks.mapToLong(LatencyBenchmark::voluntarySwitches).sum();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static long voluntarySwitches(Path task) {
+    try {
+      for (String line : Files.readAllLines(task.resolve("status"))) {
+        if (line.startsWith("voluntary_ctxt_switches:")) {
+          return Long.parseLong(line.substring("voluntary_ctxt_switches:".length()).trim());
+        }
+      }
+    } catch (IOException e) {
+      // the thread ended meanwhile
+    }
+    return 0;
   }
 
   /** The collections so far and the milliseconds they took, over every collector. */
