@@ -10,7 +10,7 @@ import supportability
 PACKAGE = Path(supportability.__file__).parent
 # Lowest first. A module may import from its own floor and the ones below it.
 FLOORS = [
-    {"v1", "domain", "metrics", "errors", "progress"},
+    {"v1", "domain", "metrics", "errors", "progress", "prediction_ids"},
     {"client"},
     {"data"},
     {"features"},

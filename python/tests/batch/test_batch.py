@@ -3,6 +3,8 @@ bad rows reported by file, row and column with nothing written."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ import pytest
 
 from supportability.batch import local
 from supportability.batch import spark as batch_spark
-from supportability.batch.columns import ARTICLE_COUNT, TOP_K
+from supportability.batch.columns import ARTICLE_COUNT, TOP_K, prediction_ids, score
 from supportability.data.loaders import DataError, load_cases
+from supportability.models.scope import OutOfScope
 from supportability.registry import Registry
 
 PROBABILITIES = [
@@ -27,6 +30,7 @@ PROBABILITIES = [
     "decision_confidence",
     "decision_threshold",
 ]
+LISTS = {"routing_top_probabilities": "routing_top", "suggested_article_scores": "article_scores"}
 LABELS = ["row", "case_id", "model_version", "routing_queue", "routing_top_queues", "urgency_level",
           "suggested_article_ids", "decision_action", "decision_reason"]  # fmt: skip
 
@@ -41,25 +45,30 @@ def _assert_same(scored: pa.Table, expected: dict[str, list[Any]]) -> None:
     for name in PROBABILITIES:
         got = np.array(scored.column(name).to_pylist(), dtype=float)
         np.testing.assert_allclose(got, np.array(expected[name], dtype=float), rtol=0, atol=1e-9, err_msg=name)
-    for got, want in zip(scored.column("routing_top_probabilities").to_pylist(), expected["routing_top"], strict=True):
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    for name, key in LISTS.items():
+        for got, want in zip(scored.column(name).to_pylist(), expected[key], strict=True):
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=name)
 
 
 @pytest.fixture(scope="module")
 def expected(registry_path: Path, cases_file: Path) -> dict[str, list[Any]]:
     """What the in-process batch path (the model on the loaded cases) says, in the output's terms."""
-    model = Registry(registry_path).load()
     data, _ = load_cases(cases_file)
-    results = model.predict(data.cases, top_k=TOP_K, article_count=ARTICLE_COUNT)
+    return _predicted(Registry(registry_path).load(), data.cases)
+
+
+def _predicted(model: Any, cases: list[Any]) -> dict[str, list[Any]]:
+    results = model.predict(cases, top_k=TOP_K, article_count=ARTICLE_COUNT)
     return {
-        "row": list(range(1, len(data.cases) + 1)),
-        "case_id": [c.case_id for c in data.cases],
+        "row": list(range(1, len(cases) + 1)),
+        "case_id": [c.case_id for c in cases],
         "model_version": [model.info.version] * len(results),
         "routing_queue": [r.routing[0][0] for r in results],
         "routing_top_queues": [[q for q, _ in r.routing] for r in results],
         "routing_top": [[p for _, p in r.routing] for r in results],
         "urgency_level": [r.urgency[0] for r in results],
         "suggested_article_ids": [[a[0] for a in r.articles] for r in results],
+        "article_scores": [[a[2] for a in r.articles] for r in results],
         "decision_action": [r.decision[0] for r in results],
         "decision_reason": [r.decision_reason for r in results],
         "routing_probability": [r.routing[0][1] for r in results],
@@ -71,6 +80,40 @@ def expected(registry_path: Path, cases_file: Path) -> dict[str, list[Any]]:
         "decision_confidence": [r.decision[2] for r in results],
         "decision_threshold": [r.decision[3] for r in results],
     }
+
+
+def test_every_decision_is_the_one_predict_makes(registry_path, cases_file):
+    # An out-of-scope test at the median score of the cases below the decision threshold: out of
+    # scope, low confidence and auto-routed cases all occur, and the columns say what predict says.
+    model = Registry(registry_path).load()
+    data, _ = load_cases(cases_file)
+    cases = data.cases[:1_000]
+    confidence = model.probabilities(model.raw_scores(cases)[0])["routing"].max(axis=1)
+    median = float(np.median(confidence[confidence < model.decision_threshold]))
+    model = dataclasses.replace(model, out_of_scope=OutOfScope("max_probability", median, 0.5))
+    scored = pa.Table.from_batches([score(model, list(range(1, len(cases) + 1)), cases)])
+    expected = _predicted(model, cases)
+    _assert_same(scored, expected)
+    assert set(scored.column("decision_reason").to_pylist()) == {None, "low_confidence", "out_of_scope"}
+
+
+def test_a_task_the_model_does_not_serve_is_null(registry_path, cases_file):
+    model = Registry(registry_path).load()
+    heads = {task: head for task, head in model.heads.items() if task != "urgency"}
+    model = dataclasses.replace(model, heads=heads, articles=None, decision_threshold=None)
+    data, _ = load_cases(cases_file)
+    scored = score(model, [1, 2, 3], data.cases[:3])
+    assert scored.column("urgency_level").null_count == 3 and scored.column("decision_action").null_count == 3
+    assert scored.column("suggested_article_ids").to_pylist() == [[], [], []]  # as predict's: no articles
+    assert scored.column("routing_queue").to_pylist() == [r.routing[0][0] for r in model.predict(data.cases[:3])]
+
+
+def test_prediction_ids_are_uuid7_unique_and_in_row_order():
+    ids = prediction_ids(50_000).to_pylist()
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 and str(u) == i for u, i in zip(parsed, ids, strict=True))
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert prediction_ids(0).to_pylist() == []
 
 
 def test_the_local_engine_scores_as_the_model_does_in_chunks(registry_path, cases_file, expected, tmp_path):
@@ -125,6 +168,16 @@ def test_spark_scores_as_the_local_engine_with_empty_partitions(spark, registry_
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert count == len(expected["row"])
     _assert_same(_sorted(out), expected)
+
+
+def test_spark_spreads_a_file_of_one_row_group_over_the_cores(spark, registry_path, cases_file, expected, tmp_path):
+    single = tmp_path / "one-group.parquet"
+    pq.write_table(pq.read_table(cases_file), single)  # one row group: one partition holds every row
+    assert pq.ParquetFile(single).metadata.num_row_groups == 1
+    out = tmp_path / "spark.parquet"
+    assert batch_spark.score_file(spark, registry_path, single, out) == len(expected["row"])
+    _assert_same(_sorted(out), expected)
+    assert len(list(out.glob("part-*.parquet"))) == spark.sparkContext.defaultParallelism  # every core had work
 
 
 def test_spark_names_the_bad_row_as_the_loader_does(spark, registry_path, cases_file, tmp_path):

@@ -2,18 +2,24 @@
 
 One schema for both engines, so a Spark run and a local run of the same file are the same table
 (row for row, but the prediction ids, which are minted per prediction).
+
+The columns are built a chunk at a time from the model's score matrix, as Arrow arrays, with the
+same numpy calls `HeadsModel.predict` makes (calibration, top-k, article ranking, the decision),
+but without a `CaseResult` or any other Python object per case: a chunk's outputs cost a few
+vectorised calls, not a loop over its cases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+import numpy as np
 import pyarrow as pa
-from uuid6 import uuid7
 
 from supportability.domain import Case
-from supportability.models.api import CaseResult, SupportModel
+from supportability.models.api import SupportModel
+from supportability.models.heads import HeadsModel, top_columns
+from supportability.prediction_ids import prediction_id_text
 
 TOP_K = 3  # as the service's default PredictionOptions
 ARTICLE_COUNT = 3
@@ -42,50 +48,81 @@ SCHEMA = pa.schema(
         ("decision_reason", pa.string()),
     ]
 )
+_ACTIONS = pa.array(["auto_route", "human_triage"])
+_REASONS = pa.array(["low_confidence", "out_of_scope"])
 
 
-def score(model: SupportModel, rows: Sequence[int | None], cases: Sequence[Case]) -> dict[str, list[Any]]:
-    """The model's predictions for `cases` as columns of SCHEMA (input row numbers in `rows`)."""
-    results = model.predict(cases, top_k=TOP_K, article_count=ARTICLE_COUNT) if cases else []
-    return columns_of(model.info.version, rows, cases, results)
+def score(model: SupportModel, rows: Sequence[int | None], cases: Sequence[Case]) -> pa.RecordBatch:
+    """The model's predictions for `cases` as a batch of SCHEMA (input row numbers in `rows`)."""
+    assert isinstance(model, HeadsModel), "every registered model kind is a HeadsModel"
+    n = len(cases)
+    columns: dict[str, pa.Array] = {
+        "row": pa.array(rows, pa.int64()),
+        "case_id": pa.array([c.case_id for c in cases], pa.string()),
+        "prediction_id": prediction_ids(n),
+        "model_version": pa.repeat(pa.scalar(model.info.version, pa.string()), n),
+    }
+    if n:
+        columns |= _predictions(model, cases)
+    # A task the model does not serve is null (its list columns empty lists, as predict's).
+    return pa.RecordBatch.from_arrays([columns.get(f.name, _empty(f.type, n)) for f in SCHEMA], schema=SCHEMA)
 
 
-def columns_of(
-    version: str, rows: Sequence[int | None], cases: Sequence[Case], results: Sequence[CaseResult]
-) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    for row, case, r in zip(rows, cases, results, strict=True):
-        routing = r.routing or []
-        urgency = r.urgency
-        resolution = r.resolution_time
-        articles = r.articles or []
-        decision = r.decision
-        values: dict[str, Any] = {
-            "row": row,
-            "case_id": case.case_id,
-            "prediction_id": str(uuid7()),
-            "model_version": version,
-            "routing_queue": routing[0][0] if routing else None,
-            "routing_probability": routing[0][1] if routing else None,
-            "routing_top_queues": [q for q, _ in routing],
-            "routing_top_probabilities": [p for _, p in routing],
-            "escalation_probability": r.escalation,
-            "urgency_level": None if urgency is None else urgency[0],
-            "urgency_probability": None if urgency is None else urgency[1][urgency[0]],
-            "csat_risk_probability": r.csat_risk,
-            "resolution_p50_hours": None if resolution is None else resolution[0],
-            "resolution_p90_hours": None if resolution is None else resolution[1],
-            "suggested_article_ids": [a[0] for a in articles],
-            "suggested_article_scores": [a[2] for a in articles],
-            "decision_action": None if decision is None else decision[0],
-            "decision_confidence": None if decision is None else decision[2],
-            "decision_threshold": None if decision is None else decision[3],
-            "decision_reason": r.decision_reason,
-        }
-        for name, value in values.items():
-            out[name].append(value)
+def _predictions(model: HeadsModel, cases: Sequence[Case]) -> dict[str, pa.Array]:
+    scores, _ = model.raw_scores(cases)
+    probs = model.probabilities(scores)
+    out: dict[str, pa.Array] = {}
+    routing = probs.get("routing")
+    if routing is not None:
+        queues = pa.array(model.heads["routing"].labels, pa.string())
+        top = top_columns(routing, TOP_K)
+        top_p = np.take_along_axis(routing, top, axis=1)
+        out["routing_queue"] = queues.take(top[:, 0])
+        out["routing_probability"] = pa.array(top_p[:, 0])
+        out["routing_top_queues"] = _lists(queues.take(top.ravel()), top.shape)
+        out["routing_top_probabilities"] = _lists(pa.array(top_p.ravel()), top.shape)
+        if model.decision_threshold is not None:
+            auto, scoped_out, _ = model.decide(scores, routing)
+            reason = np.where(scoped_out, 1, np.where(auto, -1, 0))  # predict's order: out of scope first
+            out["decision_action"] = _ACTIONS.take(np.where(auto, 0, 1))
+            out["decision_confidence"] = out["routing_probability"]
+            out["decision_threshold"] = pa.repeat(pa.scalar(float(model.decision_threshold)), len(cases))
+            out["decision_reason"] = _REASONS.take(pa.array(reason, mask=reason < 0))
+    if "urgency" in probs:
+        p = probs["urgency"]
+        level = p.argmax(axis=1)
+        out["urgency_level"] = pa.array(model.heads["urgency"].labels, pa.string()).take(level)
+        out["urgency_probability"] = pa.array(np.take_along_axis(p, level[:, None], axis=1)[:, 0])
+    if "escalation" in probs:
+        out["escalation_probability"] = pa.array(probs["escalation"])
+    if "csat_risk" in probs:
+        out["csat_risk_probability"] = pa.array(probs["csat_risk"])
+    if "resolution_time" in probs:
+        hours = probs["resolution_time"]
+        out["resolution_p50_hours"], out["resolution_p90_hours"] = pa.array(hours[:, 0]), pa.array(hours[:, 1])
+    ranked = model.article_scores(scores, routing)
+    if ranked is not None:
+        assert model.articles is not None  # there are ranked articles only when the model has some
+        top = top_columns(ranked, ARTICLE_COUNT)
+        out["suggested_article_ids"] = _lists(pa.array(model.articles.ids, pa.string()).take(top.ravel()), top.shape)
+        out["suggested_article_scores"] = _lists(pa.array(np.take_along_axis(ranked, top, axis=1).ravel()), top.shape)
     return out
 
 
-def table(columns: dict[str, list[Any]]) -> pa.Table:
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+def _lists(values: pa.Array, shape: tuple[int, ...]) -> pa.Array:
+    """`values` (rows x k, flattened) as one list of k per row."""
+    rows, k = shape
+    return pa.ListArray.from_arrays(pa.array(np.arange(0, rows * k + 1, k, dtype=np.int32)), values)
+
+
+def _empty(kind: pa.DataType, n: int) -> pa.Array:
+    if pa.types.is_list(kind):
+        return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], kind.value_type))
+    return pa.nulls(n, kind)
+
+
+def prediction_ids(n: int) -> pa.StringArray:
+    """`n` new prediction ids as one Arrow column, straight from their bytes."""
+    text = prediction_id_text(n)
+    offsets = np.arange(0, 36 * n + 1, 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))

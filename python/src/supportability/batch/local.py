@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from supportability.batch.columns import SCHEMA, score, table
+from supportability.batch.columns import SCHEMA, score
 from supportability.data.loaders import iter_cases
 from supportability.models.api import SupportModel
 from supportability.progress import progress_bar
@@ -42,7 +42,7 @@ def score_file(
         with pq.ParquetWriter(partial, SCHEMA) as writer:
             for chunk in iter_cases(input_path, columns=columns, defaults=defaults, chunk_rows=chunk_rows):
                 rows, cases = [n for n, _ in chunk], [c for _, c in chunk]
-                writer.write_table(table(score(model, rows, cases)))
+                writer.write_batch(score(model, rows, cases))
                 count += len(cases)
                 if bar is not None:
                     bar.update(len(cases))
