@@ -81,7 +81,7 @@ def _varint(value: int) -> bytes:
 
 def measure(ghz: Path, target: str, address: str, load: Load, server_cpu: Callable[[], float], *,
             concurrency: int, seconds: float, warmup_calls: int, warmup_load: Load | None = None,
-            max_calls: int | None = None) -> Measurement:
+            max_calls: int | None = None, connections: int = 1) -> Measurement:
     """A warm-up run (discarded: connection set-up, lazy imports, caches), then a measured run.
 
     The measured run is a fixed number of calls, sized from the warm-up's rate to last about
@@ -89,13 +89,14 @@ def measure(ghz: Path, target: str, address: str, load: Load, server_cpu: Callab
     those as errors. Writes that must not repeat warm up on requests of their own
     (`warmup_load`) and are capped at the distinct requests they have (`max_calls`).
     """
-    warmup = _run(ghz, address, warmup_load or load, concurrency,
-                  ["--total", str(max(warmup_calls, concurrency))], timeout=120)
+    warmup = run(ghz, address, warmup_load or load, concurrency,
+                 ["--total", str(max(warmup_calls, concurrency))], timeout=120, connections=connections)
     calls = max(10 * concurrency, math.ceil(warmup["rps"] * seconds))
     if max_calls is not None:
         calls = min(calls, max_calls)
     server_cpu_before, ghz_cpu_before = server_cpu(), _children_cpu_seconds()
-    report = _run(ghz, address, load, concurrency, ["--total", str(calls)], timeout=6 * seconds + 60)
+    report = run(ghz, address, load, concurrency, ["--total", str(calls)], timeout=6 * seconds + 60,
+                 connections=connections)
     server_cpu_seconds, ghz_cpu_seconds = server_cpu() - server_cpu_before, _children_cpu_seconds() - ghz_cpu_before
     statuses = report.get("statusCodeDistribution") or {}
     errors = {status: n for status, n in statuses.items() if status != "OK"}
@@ -121,13 +122,16 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(ghz: Path, address: str, load: Load, concurrency: int, extra: list[str], timeout: float) -> dict:
+def run(ghz: Path, address: str, load: Load, concurrency: int, extra: list[str], timeout: float,
+        call_timeout: str = "20s", connections: int = 1) -> dict:
+    """One ghz run's JSON report; `timeout` bounds the run, `call_timeout` is each call's deadline.
+    One connection unless told: a server with --workers needs several to reach them all."""
     command = [
         str(ghz), "--insecure", "--protoset", str(load.protoset), "--call", load.call,
-        "--binary-file", str(load.requests), "--concurrency", str(concurrency), "--connections", "1",
+        "--binary-file", str(load.requests), "--concurrency", str(concurrency), "--connections", str(connections),
         # The requests are fixed bytes: skip ghz's per-call templating, which costs client CPU.
         "--disable-template-functions", "--disable-template-data",
-        "--timeout", "20s", "--format", "json", *extra, address,
+        "--timeout", call_timeout, "--format", "json", *extra, address,
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:

@@ -13,6 +13,7 @@ import pytest
 from google.protobuf import descriptor_pb2
 from google.protobuf.internal.decoder import _DecodeVarint
 
+import experiments
 import ghz
 import targets
 from mlserver_target import promoted_training_data
@@ -105,3 +106,26 @@ def test_report_ratios_and_targets() -> None:
     assert checks["service ready <= 3 s after start"] is True
     assert "service PredictCase" in report.render()
     json.dumps(report.to_json())  # serialisable as written to latest.json
+
+
+def test_overload_latency_is_of_the_calls_answered_ok() -> None:
+    from overload import ok_latency_ms
+
+    details = [{"latency": ms * 1e6, "status": status} for ms, status in
+               [(1, "OK"), (2, "OK"), (3, "OK"), (4, "OK"), (100, "DeadlineExceeded"), (0.1, "ResourceExhausted")]]
+    assert ok_latency_ms({"details": details}, (50, 99)) == [3.0, 4.0]
+    assert ok_latency_ms({"details": details[4:]}, (50, 99)) == [None, None]
+
+
+def test_experiments_bench_ratios_are_of_medians_and_every_request_names_its_merchant() -> None:
+    def run(p99: float, cpu: float) -> dict[str, float | None]:
+        return {"calls_per_second": 1000.0, "p50_ms": 1.0, "p99_ms": p99, "errors": 0, "server_cpu_ms_per_call": cpu}
+
+    runs = {"none": [run(2.0, 1.0), run(9.0, 1.0), run(2.2, 1.0)],
+            "shadow": [run(2.1, 1.5), run(2.3, 1.5), run(99.0, 1.5)]}
+    summary = experiments.summary(runs)
+    assert summary["shadow"]["p99_ms_vs_none"] == pytest.approx(2.3 / 2.2 - 1)  # one wild run moves no median
+    assert summary["shadow"]["server_cpu_ms_per_call_vs_none"] == pytest.approx(0.5)
+    requests = experiments._requests()
+    merchants = {r.support_case.account.merchant_id for r in requests}
+    assert len(merchants) == len(requests) == experiments.MERCHANTS and all(not r.request_id for r in requests)

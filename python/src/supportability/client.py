@@ -7,6 +7,7 @@ with Client("127.0.0.1:50051") as client:
 from __future__ import annotations
 
 import functools
+import itertools
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -49,6 +50,11 @@ class Client:
         timeout: default deadline in seconds for every unary call (never unbounded).
         retries: retry UNAVAILABLE per the contract's service config; False turns it off.
         credentials: channel credentials for TLS / mutual TLS; None means plaintext.
+        connections: HTTP/2 connections to open, each call taking the next in turn. A server run
+            with `--workers N` shares its port between N processes and the kernel gives each
+            connection to one of them, so one connection (the default) reaches one worker. The
+            kernel hashes connections to workers: give several times N (16 connections all land
+            on one of 2 workers with probability 2**-15).
     """
 
     def __init__(
@@ -59,21 +65,33 @@ class Client:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         retries: bool = True,
         credentials: grpc.ChannelCredentials | None = None,
+        connections: int = 1,
     ) -> None:
+        if connections < 1:
+            raise ValueError(f"connections must be at least 1, not {connections}")
         options: list[tuple[str, Any]] = [("grpc.enable_retries", int(retries))]
         if retries:
             options.append(("grpc.service_config", service_config()))
-        self._channel = (
+        if connections > 1:
+            # Channels with equal settings share one connection (gRPC's global subchannel pool);
+            # a pool of its own per channel gives each channel a connection of its own.
+            options.append(("grpc.use_local_subchannel_pool", 1))
+        self._channels = [
             grpc.secure_channel(target, credentials, options) if credentials else grpc.insecure_channel(target, options)
-        )
+            for _ in range(connections)
+        ]
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
-        predictions = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
-        models = model_service_pb2_grpc.ModelServiceStub(self._channel)
-        outcomes = outcome_service_pb2_grpc.OutcomeServiceStub(self._channel)
-        self._stream = predictions.StreamPredictCases
-        # The unary method for each request type of the contract, so `send` is one look-up.
-        self._methods = {
+        self._pool = [self._stubs(channel) for channel in self._channels]
+        self._turn = itertools.cycle(self._pool)  # next() on a cycle is atomic under the GIL: thread-safe
+
+    @staticmethod
+    def _stubs(channel: grpc.Channel) -> tuple[dict[type, Any], Any]:
+        """The unary method for each request type of the contract (so `send` is one look-up), and the stream."""
+        predictions = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        models = model_service_pb2_grpc.ModelServiceStub(channel)
+        outcomes = outcome_service_pb2_grpc.OutcomeServiceStub(channel)
+        methods = {
             prediction_service_pb2.PredictCaseRequest: predictions.PredictCase,
             prediction_service_pb2.BatchPredictCasesRequest: predictions.BatchPredictCases,
             model_service_pb2.ListModelsRequest: models.ListModels,
@@ -84,9 +102,11 @@ class Client:
             outcome_service_pb2.BatchRecordOutcomesRequest: outcomes.BatchRecordOutcomes,
             outcome_service_pb2.GetPredictionRecordRequest: outcomes.GetPredictionRecord,
         }
+        return methods, predictions.StreamPredictCases
 
     def close(self) -> None:
-        self._channel.close()
+        for channel in self._channels:
+            channel.close()
 
     def __enter__(self) -> Client:
         return self
@@ -137,8 +157,9 @@ class Client:
                     r.request_id = str(uuid.uuid4())
                 yield r
 
+        stream = next(self._turn)[1]
         try:
-            yield from self._stream(with_ids(), timeout=timeout, metadata=self._metadata)
+            yield from stream(with_ids(), timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise error_from_rpc(exc) from exc
 
@@ -186,7 +207,7 @@ class Client:
 
     def send(self, request: Any, *, timeout: float | None = None) -> Any:
         """Send any unary request message of the contract to its method."""
-        method = self._methods[type(request)]
+        method = next(self._turn)[0][type(request)]
         try:
             return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:

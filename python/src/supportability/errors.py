@@ -117,11 +117,13 @@ def model_not_loaded(request_id: str = "") -> SupportabilityError:
     )
 
 
-def overloaded(retry_delay_seconds: float, request_id: str = "") -> SupportabilityError:
+def overloaded(
+    retry_delay_seconds: float, request_id: str = "", why: str = "the service is at its concurrency limit"
+) -> SupportabilityError:
     return SupportabilityError(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         "OVERLOADED",
-        "the service is at its concurrency limit; retry later",
+        f"{why}; retry later",
         retry_delay_seconds=retry_delay_seconds,
         request_id=request_id,
     )

@@ -3,12 +3,20 @@ moves to the best arm, regret grows sublinearly, and a duplicated outcome change
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from supportability.experiments import bandit
 from supportability.experiments.definition import Arm, ExperimentError, new_experiment
 from supportability.experiments.simulation import simulate_bandit, simulate_experiment
+from supportability.experiments.store import ExperimentStore
+from supportability.experiments.updates import update_bandits
+from supportability.online.sql_store import SqlStore
+from supportability.registry import Registry
 
 
 def test_no_data_splits_evenly() -> None:
@@ -57,3 +65,25 @@ def test_only_a_bandit_is_updated() -> None:
     frame = simulate_experiment(ab, n=100, seed=1).frame
     with pytest.raises(ExperimentError, match="not a bandit"):
         bandit.update(ab, frame)
+
+
+def test_the_server_side_batch_updates_each_running_bandit_once_per_interval(tmp_path: Path) -> None:
+    for version in ("v-old", "v-new"):
+        (tmp_path / "versions" / version).mkdir(parents=True)
+        (tmp_path / "versions" / version / "manifest.json").write_text(json.dumps({"version": version}))
+    experiments = ExperimentStore(Registry(tmp_path))
+    arms = [Arm("v-old", 0.5), Arm("v-new", 0.5)]
+    experiments.create(new_experiment("b1", arms, unit="case_id", mode="bandit"))
+    experiments.create(new_experiment("ab", arms, unit="merchant_id", mode="ab"))
+    for name in ("b1", "ab"):
+        experiments.move(name, "start")
+    store = SqlStore(f"sqlite:///{tmp_path}/online.db")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        assert [e.name for e in update_bandits(experiments, store, 60, now)] == ["b1"]
+        assert experiments.get("b1").weights_time == now
+        assert update_bandits(experiments, store, 60, now + timedelta(seconds=59)) == []  # not due yet
+        assert len(update_bandits(experiments, store, 60, now + timedelta(seconds=60))) == 1
+    finally:
+        store.close()
+    assert experiments.get("ab").weights == {"v-old": 0.5, "v-new": 0.5}  # only bandits move

@@ -1,9 +1,12 @@
 """`supportability experiments ...`: the lifecycle from the command line, its errors (named, with
-nothing changed), and `status` reading the verdict from a real online store."""
+nothing changed), and `status` and `report` reading the verdict from a real online store (for a
+shadow experiment, the shadow against the served version on the same cases)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,8 +19,15 @@ from supportability.experiments.definition import Arm, new_experiment
 from supportability.experiments.simulation import simulate_experiment
 from supportability.experiments.store import ExperimentStore
 from supportability.online.sql_store import SqlStore
-from supportability.online.store import LoggedPrediction, OutcomeFrame, OutcomeValues, OutcomeWrite
+from supportability.online.store import (
+    LoggedPrediction,
+    OutcomeFrame,
+    OutcomeValues,
+    OutcomeWrite,
+    ShadowPrediction,
+)
 from supportability.registry import Registry
+from supportability.v1 import prediction_pb2
 
 
 @pytest.fixture
@@ -94,36 +104,41 @@ def _logged(frame: OutcomeFrame, i: int, when: datetime) -> LoggedPrediction:
     )
 
 
+def _stored(
+    frame: OutcomeFrame, tmp_path: Path, shadows: Sequence[ShadowPrediction] = (), pre: OutcomeFrame | None = None
+) -> str:
+    """A SQLite store holding the frame's predictions (made on 2 November 2026) and outcomes, and
+    those of `pre` (made on 25 October, before the experiment); its URL."""
+    url = f"sqlite:///{tmp_path}/online.db"
+    store = SqlStore(url)
+    try:
+        for logged, when in ((frame, datetime(2026, 11, 2, tzinfo=UTC)), (pre, datetime(2026, 10, 25, tzinfo=UTC))):
+            if logged is None:
+                continue
+            store.log_predictions([_logged(logged, i, when) for i in range(len(logged))])
+            outcomes = [OutcomeValues(resolved_queue=logged.resolved_queue[i]) for i in range(len(logged))]
+            writes = [
+                OutcomeWrite(logged.prediction_id[i], "", outcomes[i], None, False, "req", b"")
+                for i in np.flatnonzero(logged.has_outcome)
+            ]
+            store.record_outcomes([writes])
+        store.log_shadow_predictions(shadows)
+    finally:
+        store.close()
+    return url
+
+
 def test_status_reads_the_verdict_from_the_store(registry: Path, tmp_path: Path) -> None:
     experiment = new_experiment("ab2", [Arm("v-old", 0.5), Arm("v-new", 0.5)], unit="merchant_id", mode="ab")
     ExperimentStore(Registry(registry)).create(experiment)
     started = ExperimentStore(Registry(registry)).move("ab2", "start", datetime(2026, 11, 1, tzinfo=UTC))
     frame = simulate_experiment(started, n=6_000, merchants=2_000, lift=0.4, seed=7).frame
-    url = f"sqlite:///{tmp_path}/online.db"
-    store = SqlStore(url)
-    try:
-        when = datetime(2026, 11, 2, tzinfo=UTC)
-        store.log_predictions([_logged(frame, i, when) for i in range(len(frame))])
-        labelled = np.flatnonzero(frame.has_outcome)
-        writes = [
-            OutcomeWrite(
-                frame.prediction_id[i],
-                "",
-                OutcomeValues(resolved_queue=frame.resolved_queue[i]),
-                None,
-                False,
-                "req",
-                b"",
-            )
-            for i in labelled
-        ]
-        store.record_outcomes([writes])
-    finally:
-        store.close()
+    url = _stored(frame, tmp_path)
     result = _run("status", "ab2", "--registry", str(registry), "--store", url)
     assert result.exit_code == 0, result.output
     assert "ab2: running ab experiment on merchant_id, control v-old" in result.output
     assert "sample ratio: ok" in result.output
+    assert "CUPED (14 days before the start): v-new - control not adjusted" in result.output  # no pre-period
     assert "verdict: v-new beats the control v-old on routing accuracy by +0." in result.output
     out = tmp_path / "report"
     report = _run("report", "ab2", "--registry", str(registry), "--store", url, "--out", str(out))
@@ -161,3 +176,55 @@ def test_update_moves_a_bandit_and_refuses_an_ab_test(registry: Path, tmp_path: 
          "--registry", str(registry))  # fmt: skip
     refused = _run("update", "ab3", "--registry", str(registry), "--store", url)
     assert refused.exit_code == 1 and "not a bandit" in refused.output
+
+
+def test_a_shadow_experiments_status_and_report_compare_the_shadow_on_the_same_cases(
+    registry: Path, tmp_path: Path
+) -> None:
+    experiment = new_experiment("sh1", [Arm("v-old", 1.0), Arm("v-new", 0.0)], unit="merchant_id", mode="shadow")
+    ExperimentStore(Registry(registry)).create(experiment)
+    started = ExperimentStore(Registry(registry)).move("sh1", "start", datetime(2026, 11, 1, tzinfo=UTC))
+    frame = simulate_experiment(started, n=4_000, merchants=1_000, seed=5).frame
+    shadows, fixed = [], 0
+    for i, (routing, queue) in enumerate(zip(frame.routing, frame.resolved_queue, strict=True)):
+        answer = routing
+        if queue and routing[0][0] != queue and i % 3 == 0:  # the shadow puts a third of the errors right
+            answer, fixed = ((queue, 0.9), *(q for q in routing if q[0] != queue)), fixed + 1
+        scored = prediction_pb2.CasePrediction(prediction_id=frame.prediction_id[i], model_version="v-new")
+        scored.escalation.probability = 0.5
+        shadows.append(
+            ShadowPrediction(frame.prediction_id[i], "v-new", "sh1", datetime(2026, 11, 2, tzinfo=UTC), 1.0,
+                             answer, frame.decision_action[i], scored.SerializeToString())
+        )  # fmt: skip
+    url = _stored(frame, tmp_path, shadows)
+    result = _run("status", "sh1", "--registry", str(registry), "--store", url)
+    assert result.exit_code == 0, result.output
+    assert f"shadow v-new: scored {len(frame):,} served cases" in result.output
+    assert "verdict: shadow v-new beats the served v-old on routing accuracy by +0." in result.output
+    labelled = int((frame.resolved_queue != "").sum())
+    assert f"by {fixed / labelled:+.4f}" in result.output  # exactly the errors it fixed, on the same cases
+    out = tmp_path / "report"
+    report = _run("report", "sh1", "--registry", str(registry), "--store", url, "--out", str(out))
+    assert report.exit_code == 0, report.output
+    page = (out / "report.html").read_text()
+    assert "Shadows against the served version" in page and "<b>Verdict:</b> shadow v-new beats" in page
+    assert (out / "shadows.png").stat().st_size > 0
+    [shadow] = json.loads((out / "readout.json").read_text())["shadows"]
+    assert shadow["version"] == "v-new" and shadow["metrics"]["routing_accuracy"]["difference"]["low"] > 0
+
+
+def test_status_adjusts_a_merchant_experiment_by_the_fortnight_before_it(registry: Path, tmp_path: Path) -> None:
+    experiment = new_experiment("ab4", [Arm("v-old", 0.5), Arm("v-new", 0.5)], unit="merchant_id", mode="ab")
+    ExperimentStore(Registry(registry)).create(experiment)
+    started = ExperimentStore(Registry(registry)).move("ab4", "start", datetime(2026, 11, 1, tzinfo=UTC))
+    frame = simulate_experiment(started, n=4_000, merchants=400, lift=0.3, seed=8).frame
+    # The merchants' cases the week before, served outside any experiment: the covariate.
+    n = len(frame)
+    pre = dataclasses.replace(frame, prediction_id=np.array([f"pre-{i}" for i in range(n)], dtype=object),
+                              experiment=np.full(n, "", dtype=object), arm=np.full(n, "", dtype=object))  # fmt: skip
+    url = _stored(frame, tmp_path, pre=pre)
+    result = _run("status", "ab4", "--registry", str(registry), "--store", url)
+    assert result.exit_code == 0, result.output
+    assert "CUPED (14 days before the start): v-new - control +0." in result.output
+    unadjusted = _run("status", "ab4", "--registry", str(registry), "--store", url, "--pre-days", "0")
+    assert "CUPED" not in unadjusted.output

@@ -4,7 +4,9 @@ stored under one prediction id, and a failing, slow or flooded shadow never reac
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import threading
 import time
 import uuid
@@ -19,10 +21,12 @@ from supportability.experiments.shadow import ShadowJob, ShadowScorer
 from supportability.experiments.store import ExperimentStore
 from supportability.models import SupportModel
 from supportability.online.loop import open_loop
+from supportability.online.sql_store import SqlStore
 from supportability.online.store import ShadowPrediction
 from supportability.registry import Registry
 from supportability.serving import predictor as predictor_module
 from supportability.serving.predictor import Predictor
+from supportability.serving.shadow_process import ShadowProcess
 from supportability.v1 import prediction_pb2, prediction_service_pb2
 from supportability.v1 import support_case_pb2 as sc
 
@@ -57,7 +61,7 @@ def test_the_response_is_byte_identical_and_both_predictions_are_stored(
     registry: tuple[Registry, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reg, original, shadow = registry
-    monkeypatch.setattr(predictor_module, "uuid7", lambda: FIXED_ID)  # the one thing that differs per call
+    monkeypatch.setattr(predictor_module, "new_prediction_ids", lambda n: [str(FIXED_ID)] * n)  # what differs per call
     online = open_loop(f"sqlite:///{tmp_path}/online.db", reg)
     predictor = Predictor(reg, online=online)
     try:
@@ -107,6 +111,7 @@ def _scored(model: object, cases: Sequence[Case], prediction_ids: Sequence[str])
 def test_a_failing_shadow_is_counted_and_the_others_are_stored() -> None:
     stored: list[ShadowPrediction] = []
     scorer = ShadowScorer(_scored, stored.extend, _model)
+    scorer.start()
     assert scorer.offer(_job(("broken", "fine")))
     scorer.close()
     assert scorer.counts.failed == 1 and [s.model_version for s in stored] == ["fine"]
@@ -123,6 +128,7 @@ def test_a_slow_shadow_misses_its_deadline_and_a_full_queue_never_blocks() -> No
 
     stored: list[ShadowPrediction] = []
     scorer = ShadowScorer(slow, stored.extend, _model, queue_size=2, deadline_seconds=0.05)
+    scorer.start()
     started = time.monotonic()
     offered = [scorer.offer(_job(("v",))) for _ in range(20)]
     assert time.monotonic() - started < 0.5  # the request path never waits on the shadow
@@ -139,6 +145,7 @@ def test_a_store_that_fails_is_counted_not_raised() -> None:
         raise OSError("database is locked")
 
     scorer = ShadowScorer(_scored, down, _model)
+    scorer.start()
     scorer.offer(_job(("v",)))
     scorer.close()
     assert scorer.counts.store_failed == 1
@@ -146,6 +153,37 @@ def test_a_store_that_fails_is_counted_not_raised() -> None:
 
 def test_a_version_no_longer_loaded_is_counted_as_failed() -> None:
     scorer = ShadowScorer(_scored, [].extend, lambda version: None)
+    scorer.start()
     scorer.offer(_job(("gone",)))
     scorer.close()
     assert scorer.counts.failed == 1 and scorer.counts.scored == 0
+
+
+def test_the_shadow_process_starts_when_the_experiment_loads_and_again_after_it_dies(
+    registry: tuple[Registry, str, str], tmp_path: Path
+) -> None:
+    reg, original, shadow = registry
+    store_url = f"sqlite:///{tmp_path}/online.db"
+    SqlStore(store_url).close()  # the schema, as the server's online loop makes it
+    predictor = Predictor(reg)
+    predictor.shadows = process = ShadowProcess(str(reg.path), store_url)
+    try:
+        assert not process.offer(_job((shadow,))) and process.pid is None  # nothing runs before an experiment
+        experiments = ExperimentStore(reg)
+        experiments.create(
+            new_experiment("shadow-1", [Arm(original, 1.0), Arm(shadow, 0.0)], unit="case_id", mode="shadow")
+        )
+        experiments.move("shadow-1", "start")
+        predictor.reload()  # the reload, not a request, starts the process
+        first = process.pid
+        assert first is not None and process.wait_ready(60)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process.pid == first:
+            assert time.monotonic() < deadline, "a dead shadow process was not started again"
+            predictor.reload()
+            time.sleep(0.05)
+        assert process.wait_ready(60)
+        assert process.counts.dropped_starting >= 1 and process.offer(_job((shadow,)))
+    finally:
+        process.close()

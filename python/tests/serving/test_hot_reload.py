@@ -131,3 +131,18 @@ def test_a_request_can_name_a_version_other_than_the_promoted_one(two_versions: 
     named = predictor.predict_case(ps.PredictCaseRequest(support_case=CASE, model_version=twin))
     default = predictor.predict_case(ps.PredictCaseRequest(support_case=CASE))
     assert (named.prediction.model_version, default.prediction.model_version) == (twin, original)
+
+
+def test_every_worker_swaps_versions(two_versions: tuple[Path, str, str]) -> None:
+    """With --workers, each worker checks the registry on its own; a pool of connections reaches all."""
+    registry, original, twin = two_versions
+    args = ("--workers", "2", "--store", "none", "--reload-interval-seconds", "0.1")
+    with ServerProcess(registry, *args) as server, Client(server.target, connections=16) as client:
+        assert {client.predict_case(CASE).prediction.model_version for _ in range(32)} == {original}
+        Registry(registry).promote(twin)
+        deadline = time.monotonic() + 20
+        while {client.predict_case(CASE).prediction.model_version for _ in range(32)} != {twin}:
+            assert time.monotonic() < deadline, "some worker still serves the old version"
+        lines = server.log_path.read_text().splitlines()
+        swapped = [line for line in lines if twin in line and "serving model version" in line]
+        assert len(swapped) == 2, swapped

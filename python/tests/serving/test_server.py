@@ -266,4 +266,5 @@ def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
     assert sum(float(line.rsplit(" ", 1)[1]) for line in predicted) == 5.0
     assert 'supportability_rpc_calls_total{code="OK",method="StreamPredictCases"} 1.0' in text
     assert 'supportability_model_info{kind="linear",version=' in text
-    assert "supportability_load_shed_total 0.0" in text
+    assert 'supportability_load_shed_total{reason="deadline"} 0.0' in text
+    assert 'supportability_load_shed_total{reason="concurrency"} 0.0' in text

@@ -62,7 +62,11 @@ def test_calls_beyond_the_limit_are_shed_with_retry_info(registry_path: Path) ->
 
 
 def test_work_stops_when_the_callers_deadline_passes(registry_path: Path) -> None:
-    with ServerProcess(registry_path) as server, Client(server.target, retries=False) as client:
+    # No deadline margin: this is about work that has started, not about calls shed before it does.
+    with (
+        ServerProcess(registry_path, "--shed-deadline-margin-seconds", "0") as server,
+        Client(server.target, retries=False) as client,
+    ):
         with pytest.raises(SupportabilityError) as caught:
             client.send(BIG_BATCH, timeout=0.02)
         assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED

@@ -19,12 +19,16 @@ module Supportability
   #   user_agent      prepended to the gem's own "supportability-ruby/<version>"
   #   instrumenter    called as instrumenter.call(event, payload) after each call; see Client
   #   channel_args    extra gRPC channel arguments, merged over the gem's
+  #   connections     HTTP/2 connections each process opens, calls taking them in turn (default 1).
+  #                   A server run with `--workers N` shares one port between N processes and the
+  #                   kernel gives each connection to one of them: give several times N to spread
+  #                   one process's calls over all of them (Puma's workers each have their own anyway)
   class Configuration
     SETTINGS = %i[target token tls tls_ca tls_cert tls_key deadline stream_deadline retries logger
-                  user_agent instrumenter channel_args].freeze
+                  user_agent instrumenter channel_args connections].freeze
     DEFAULTS = {
       target: "127.0.0.1:50051", tls: false, deadline: 5.0, stream_deadline: 300.0, retries: true,
-      channel_args: {}.freeze
+      channel_args: {}.freeze, connections: 1
     }.freeze
     SERVICE_CONFIG_PATH = File.expand_path("v1/supportability_grpc_service_config.json", __dir__)
 
@@ -56,6 +60,7 @@ module Supportability
           raise ConfigurationError, "deadlines are required and must be positive seconds, got #{seconds.inspect}"
         end
       end
+      validate_connections!
       return if tls_cert.nil? == tls_key.nil?
 
       raise ConfigurationError, "mutual TLS needs both tls_cert and tls_key"
@@ -68,11 +73,15 @@ module Supportability
     # The channel arguments: the contract's service config (per-method timeouts and the retry
     # policy, which retries UNAVAILABLE only) and the switch that turns retries on or off.
     def grpc_channel_args
-      {
+      args = {
         "grpc.service_config" => Configuration.service_config_json,
         "grpc.enable_retries" => retries ? 1 : 0,
         "grpc.primary_user_agent" => [user_agent, "supportability-ruby/#{VERSION}"].compact.join(" ")
-      }.merge(channel_args)
+      }
+      # Channels with equal arguments share one connection (gRPC's global subchannel pool); a pool
+      # of its own per channel gives each of them a connection of its own.
+      args["grpc.use_local_subchannel_pool"] = 1 if connections > 1
+      args.merge(channel_args)
     end
 
     # GRPC::Core::ChannelCredentials, or the insecure marker. Call only when creating the channel:
@@ -88,6 +97,12 @@ module Supportability
     end
 
     private
+
+    def validate_connections!
+      return if connections.is_a?(Integer) && connections.positive?
+
+      raise ConfigurationError, "connections must be a positive Integer, got #{connections.inspect}"
+    end
 
     # PEM given inline or as a path; nil stays nil (gRPC then uses its defaults).
     def pem(value)

@@ -47,6 +47,15 @@ class ConfigurationTest < Minitest::Test
     assert_equal 0, Supportability::Configuration.new(retries: false).grpc_channel_args["grpc.enable_retries"]
   end
 
+  def test_several_connections_get_channels_of_their_own
+    refute Supportability::Configuration.new.grpc_channel_args.key?("grpc.use_local_subchannel_pool")
+    pooled = Supportability::Configuration.new(connections: 4).grpc_channel_args
+    assert_equal 1, pooled["grpc.use_local_subchannel_pool"]
+    [0, 2.5, "4"].each do |bad|
+      assert_raises(Supportability::ConfigurationError) { Supportability::Configuration.new.with(connections: bad) }
+    end
+  end
+
   def test_tls_settings
     refute Supportability::Configuration.new.tls?
     assert Supportability::Configuration.new(tls: true).tls?

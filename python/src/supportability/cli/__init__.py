@@ -59,7 +59,8 @@ def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> Non
     """Serve predictions over gRPC, with health checking and reflection.
 
     Settings come from defaults, then --config, then SUPPORTABILITY_* environment variables,
-    then these options. SIGTERM stops accepting calls and lets in-flight ones finish.
+    then these options. SIGTERM stops accepting calls and lets in-flight ones finish. With
+    --workers N, N processes share the port and a parent supervises them (python/README.md).
     """
     from supportability.serving.logs import configure_logging
     from supportability.serving.server import serve as run_server
@@ -68,9 +69,15 @@ def serve(config_file: str | None, train_if_empty: bool, **settings: Any) -> Non
         config = ServerConfig.load(config_file, **settings)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if config.workers < 1:
+        raise click.UsageError(f"--workers must be at least 1, not {config.workers}")
     configure_logging(config.log_level)
     if train_if_empty:
         _ensure_model(config.registry)
+    if config.workers > 1:
+        from supportability.serving import workers
+
+        raise SystemExit(workers.run(config))
     # uvloop's event loop costs measurably less per call than asyncio's under grpc.aio.
     uvloop.run(run_server(config))
 

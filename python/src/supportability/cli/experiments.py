@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -12,7 +13,7 @@ from supportability.cli.options import fail, registry_option
 if TYPE_CHECKING:
     from supportability.experiments.definition import Experiment
     from supportability.experiments.store import ExperimentStore
-    from supportability.online.store import OutcomeFrame
+    from supportability.online.store import OutcomeFrame, ShadowFrame
 
 DEFAULT_OUT = "var/experiment-report"
 store_option = click.option(
@@ -102,8 +103,16 @@ for _command, _help in (
     experiments.add_command(_lifecycle(_command, _help))
 
 
-def _frame(name: str, registry_path: str, store_url: str) -> tuple[Experiment, OutcomeFrame]:
-    """The experiment and the logged predictions since it first started."""
+class _Logged(NamedTuple):
+    experiment: Experiment
+    frame: OutcomeFrame  # the logged predictions since the experiment first started
+    shadows: ShadowFrame | None  # a shadow experiment's shadow predictions, when asked for
+    pre: OutcomeFrame | None  # the pre-period's predictions (CUPED's covariate), when asked for
+
+
+def _frame(name: str, registry_path: str, store_url: str, *, shadows: bool = False, pre_days: float = 0) -> _Logged:
+    """The experiment and its logged predictions; with `shadows`, a shadow experiment's shadow
+    predictions; with `pre_days`, a merchant experiment's predictions of the days before it started."""
     from supportability.cli.online import _open
     from supportability.experiments.definition import ExperimentError
     from supportability.online.store import StoreError
@@ -112,24 +121,42 @@ def _frame(name: str, registry_path: str, store_url: str) -> tuple[Experiment, O
         experiment = _experiments(registry_path).get(name)
     except ExperimentError as exc:
         fail(str(exc))
+    start = experiment.start_time
     store = _open(store_url)
     try:
-        return experiment, store.frame(since=experiment.start_time)
+        frame = store.frame(since=start)
+        scored = store.shadow_frame(name, since=start) if shadows and experiment.shadows else None
+        # A case is new by definition: only a merchant has a past to adjust by.
+        with_pre = pre_days > 0 and start is not None and experiment.unit == "merchant_id"
+        pre = store.frame(since=start - timedelta(days=pre_days), until=start) if with_pre and start else None
+        return _Logged(experiment, frame, scored, pre)
     except StoreError as exc:
         fail(str(exc))
     finally:
         store.close()
 
 
+pre_days_option = click.option(
+    "--pre-days",
+    type=click.FloatRange(min=0),
+    default=14,
+    show_default=True,
+    help="Days before the start whose predictions give each merchant its CUPED covariate; 0 = no CUPED.",
+)
+
+
 @experiments.command("status")
 @click.argument("name")
 @registry_option
 @store_option
-def status_command(name: str, registry_path: str, store_url: str) -> None:
+@pre_days_option
+def status_command(name: str, registry_path: str, store_url: str, pre_days: float) -> None:
     """The experiment's state, its arms' counts and primary metric, the SRM check, and the verdict."""
+    from supportability.experiments import shadow_readout
     from supportability.experiments.readout import read
 
-    r = read(*_frame(name, registry_path, store_url))
+    experiment, frame, scored, pre = _frame(name, registry_path, store_url, shadows=True, pre_days=pre_days)
+    r = read(experiment, frame, pre)
     e = r.experiment
     click.echo(f"{e.name}: {e.state} {e.mode} experiment on {e.unit}, control {e.control}")
     for arm, weight in e.weights.items():
@@ -145,7 +172,23 @@ def status_command(name: str, registry_path: str, store_url: str) -> None:
     )
     if r.bypassed:
         click.echo(f"  {r.bypassed:,} predictions named their version and bypassed the experiment")
-    click.echo(f"verdict: {r.verdict}")
+    for adjusted in (a for a in r.adjusted if a.metric == r.primary):
+        d = adjusted.difference
+        shown = f"{d.estimate:+.4f} [{d.low:+.4f}, {d.high:+.4f}]" if d else adjusted.note
+        click.echo(f"  CUPED ({pre_days:g} days before the start): {adjusted.arm} - control {shown}")
+    if scored is None:
+        click.echo(f"verdict: {r.verdict}")
+        return
+    shadows = shadow_readout.compare(e, frame, scored)
+    for c in shadows:
+        agreement = "-" if c.top_queue_agreement is None else f"{c.top_queue_agreement:.1%}"
+        click.echo(f"  shadow {c.version}: scored {c.cases:,} served cases, top queue agreement {agreement}")
+        for p in c.metrics.values():
+            values = " vs ".join("-" if m.value is None else f"{m.value:.4f}" for m in (p.served, p.shadow))
+            d = p.difference
+            shown = f"{d.estimate:+.4f} [{d.low:+.4f}, {d.high:+.4f}]" if d else p.note
+            click.echo(f"    {p.metric} served vs shadow {values}: {shown}")
+    click.echo(f"verdict: {shadow_readout.verdict(e, shadows)}")
 
 
 @experiments.command("report")
@@ -153,12 +196,14 @@ def status_command(name: str, registry_path: str, store_url: str) -> None:
 @registry_option
 @store_option
 @click.option("--out", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False))
-def report_command(name: str, registry_path: str, store_url: str, out: str) -> None:
-    """Write the experiment's report (HTML with plots, and readout.json): per arm, the differences, daily looks."""
+@pre_days_option
+def report_command(name: str, registry_path: str, store_url: str, out: str, pre_days: float) -> None:
+    """Write the experiment's report (HTML with plots, and readout.json): per arm, the differences, daily looks;
+    for a shadow experiment, each shadow against the served version on the same cases."""
     from supportability.experiments.report import write_experiment_report
 
-    experiment, frame = _frame(name, registry_path, store_url)
-    click.echo(str(write_experiment_report(experiment, frame, out)))
+    experiment, frame, scored, pre = _frame(name, registry_path, store_url, shadows=True, pre_days=pre_days)
+    click.echo(str(write_experiment_report(experiment, frame, out, scored, pre)))
 
 
 @experiments.command("update")
@@ -170,7 +215,7 @@ def update_command(name: str, registry_path: str, store_url: str) -> None:
     from supportability.experiments import bandit
     from supportability.experiments.definition import ExperimentError
 
-    experiment, frame = _frame(name, registry_path, store_url)
+    experiment, frame, _, _ = _frame(name, registry_path, store_url)
     try:
         updated = bandit.update(experiment, frame)
         _experiments(registry_path).save(updated)
@@ -189,7 +234,7 @@ def ope_command(name: str, candidate: str, bootstrap: int, registry_path: str, s
     """Off-policy estimates (IPS, SNIPS, doubly robust) of serving CANDIDATE to every unit, from logged traffic."""
     from supportability.experiments import ope
 
-    experiment, frame = _frame(name, registry_path, store_url)
+    experiment, frame, _, _ = _frame(name, registry_path, store_url)
     if candidate not in experiment.weights:
         raise click.BadParameter(
             f"{candidate!r} is not an arm of {name}: {_arms(experiment)}", param_hint="--candidate"

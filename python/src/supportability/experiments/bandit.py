@@ -14,17 +14,19 @@ what off-policy evaluation needs.
 A batch recomputes the posterior from every stored outcome of the experiment, not from the
 outcomes that arrived since the last batch: the store keeps one merged outcome per prediction, so
 an outcome sent twice is one row, and an outcome that arrives late simply joins the next batch.
-Nothing is accumulated, so nothing can be counted twice.
+Nothing is accumulated, so nothing can be counted twice. The serving process runs a batch every
+`bandit_update_interval_seconds` (updates.py); `experiments update` runs one by hand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 
-from supportability.experiments.definition import Arm, Experiment, ExperimentError
+from supportability.experiments.definition import RUNNING, Arm, Experiment, ExperimentError
 from supportability.experiments.readout import METRICS, PRIMARY
 from supportability.online.store import OutcomeFrame
 
@@ -64,11 +66,30 @@ def thompson_weights(
 
 
 def update(
-    experiment: Experiment, frame: OutcomeFrame, *, floor: float = FLOOR, rng: np.random.Generator | None = None
+    experiment: Experiment,
+    frame: OutcomeFrame,
+    *,
+    floor: float = FLOOR,
+    rng: np.random.Generator | None = None,
+    now: datetime | None = None,
 ) -> Experiment:
-    """The bandit with weights from every stored outcome of its served predictions."""
+    """The bandit with weights from every stored outcome of its served predictions, stamped `now`."""
     if experiment.mode != "bandit":
         raise ExperimentError(f"experiment {experiment.name} is an {experiment.mode} experiment, not a bandit")
     weights = thompson_weights(rewards(experiment, frame), floor=floor, rng=rng)
     total = sum(weights.values())  # 1 up to rounding; the definition checks the sum to 1e-9
-    return replace(experiment, arms=tuple(Arm(a.version, weights[a.version] / total) for a in experiment.arms))
+    return replace(
+        experiment,
+        arms=tuple(Arm(a.version, weights[a.version] / total) for a in experiment.arms),
+        weights_time=now or datetime.now(UTC),
+    )
+
+
+def due(experiment: Experiment, now: datetime, interval_seconds: float) -> bool:
+    """Whether a running bandit's weights are older than `interval_seconds` (or were never updated)."""
+    last = experiment.weights_time
+    return (
+        experiment.mode == "bandit"
+        and experiment.state == RUNNING
+        and (last is None or (now - last).total_seconds() >= interval_seconds)
+    )

@@ -68,6 +68,7 @@ class Experiment:
     tuning_units: int = 5_000  # where the confidence sequence is narrowest (sequential.py)
     algorithm_version: int = assignment.ALGORITHM_VERSION
     history: tuple[Transition, ...] = field(default_factory=tuple)
+    weights_time: datetime | None = None  # when a bandit update last set the weights
 
     @property
     def weights(self) -> dict[str, float]:
@@ -111,6 +112,7 @@ class Experiment:
             "tuning_units": self.tuning_units,
             "algorithm_version": self.algorithm_version,
             "history": [{"state": t.state, "time": t.time.isoformat()} for t in self.history],
+            "weights_time": None if self.weights_time is None else self.weights_time.isoformat(),
         }
 
     @classmethod
@@ -133,6 +135,7 @@ class Experiment:
             tuning_units=int(value["tuning_units"]),
             algorithm_version=int(value["algorithm_version"]),
             history=tuple(Transition(t["state"], datetime.fromisoformat(t["time"])) for t in value["history"]),
+            weights_time=datetime.fromisoformat(value["weights_time"]) if value.get("weights_time") else None,
         )
 
 

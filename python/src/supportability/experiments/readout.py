@@ -4,7 +4,8 @@ control with an anytime-valid confidence sequence, the sample-ratio check, and a
 Units, not predictions, are what was randomised: a merchant with forty cases is one draw. So each
 arm's mean is a ratio over units (sum of values / number of values) and its variance is the
 cluster-robust delta-method one; with one case per unit (unit = case_id) it is the usual one.
-Comparing several treatments with one control splits α among them (Bonferroni).
+Comparing several treatments with one control splits α among them (Bonferroni). Given the
+pre-period's predictions, each comparison is also CUPED-adjusted (cuped.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from supportability.experiments import sequential, srm
+from supportability.experiments import cuped, sequential, srm
 from supportability.experiments.definition import Experiment
 from supportability.online.store import OutcomeFrame
 
@@ -41,6 +42,7 @@ class Comparison:
     arm: str  # the treatment, compared with the experiment's control
     difference: sequential.Interval | None  # treatment - control, anytime-valid at the split α
     note: str = ""
+    cuped: bool = False  # adjusted by the pre-period covariate
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Readout:
     primary: str  # the metric the verdict reads
     bypassed: int  # predictions of the experiment's units whose request named a version
     verdict: str
+    # With a pre-period, the comparisons again with CUPED (cuped.py); None where it could not adjust.
+    adjusted: tuple[Comparison, ...] = ()
 
 
 def _routing_known(f: OutcomeFrame) -> np.ndarray:
@@ -129,8 +133,12 @@ def _compare(metric: str, arm: str, treated: Metric, control: Metric, e: Experim
     return Comparison(metric, arm, interval)
 
 
-def read(experiment: Experiment, frame: OutcomeFrame) -> Readout:
-    """The readout of `experiment` from a frame of logged predictions (any window; others are ignored)."""
+def read(experiment: Experiment, frame: OutcomeFrame, pre: OutcomeFrame | None = None) -> Readout:
+    """The readout of `experiment` from a frame of logged predictions (any window; others are ignored).
+
+    `pre`, the predictions logged before the experiment started, gives each unit its pre-period
+    covariate: the comparisons are then also CUPED-adjusted, and the verdict reads the adjusted
+    one wherever there is one."""
     mine = frame.experiment == experiment.name
     served = mine & (frame.arm != "")
     arms = [a.version for a in experiment.arms if a.weight > 0]
@@ -149,8 +157,13 @@ def read(experiment: Experiment, frame: OutcomeFrame) -> Readout:
         for name, per_arm in metrics.items()
         for arm in treatments
     )
+    adjusted = () if pre is None else tuple(_adjusted(c, frame, pre, by_arm, experiment, alpha) for c in comparisons)
     ratio = srm.sample_ratio(units, {arm: experiment.weights[arm] for arm in arms})
     primary = PRIMARY[experiment.reward]
+    if adjusted:  # the verdict reads the adjusted comparison wherever there is one
+        judged = [a if a.difference is not None else c for c, a in zip(comparisons, adjusted, strict=True)]
+    else:
+        judged = list(comparisons)
     return Readout(
         experiment=experiment,
         predictions={arm: int(rows.sum()) for arm, rows in by_arm.items()},
@@ -160,8 +173,20 @@ def read(experiment: Experiment, frame: OutcomeFrame) -> Readout:
         sample_ratio=ratio,
         primary=primary,
         bypassed=int((mine & (frame.arm == "")).sum()),
-        verdict=verdict(experiment, [c for c in comparisons if c.metric == primary], ratio, alpha),
+        verdict=verdict(experiment, [c for c in judged if c.metric == primary], ratio, alpha),
+        adjusted=adjusted,
     )
+
+
+def _adjusted(
+    c: Comparison, frame: OutcomeFrame, pre: OutcomeFrame, by_arm: dict[str, np.ndarray], e: Experiment, alpha: float
+) -> Comparison:
+    arms = (by_arm[c.arm], by_arm[e.control])
+    interval = cuped.adjusted_difference(
+        frame, pre, METRICS[c.metric], arms, alpha=alpha, tuning_n=e.tuning_units, min_units=MIN_UNITS
+    )
+    note = "" if interval is not None else "not adjusted: too few units with pre-period cases, or too few units"
+    return Comparison(c.metric, c.arm, interval, note, cuped=True)
 
 
 def verdict(experiment: Experiment, primary: list[Comparison], ratio: srm.SampleRatio, alpha: float) -> str:
@@ -180,6 +205,7 @@ def verdict(experiment: Experiment, primary: list[Comparison], ratio: srm.Sample
     assert d is not None
     metric = best.metric.replace("_", " ")
     confidence = f"{1 - alpha:.1%} anytime-valid interval [{d.low:+.4f}, {d.high:+.4f}]"
+    confidence += ", CUPED-adjusted" if best.cuped else ""
     if d.estimate > 0:
         return f"{best.arm} beats the control {experiment.control} on {metric} by {d.estimate:+.4f} ({confidence})"
     return f"the control {experiment.control} beats {best.arm} on {metric} by {-d.estimate:+.4f} ({confidence})"

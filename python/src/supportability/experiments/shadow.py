@@ -52,6 +52,7 @@ class ShadowJob:
 class ShadowCounts:
     scored: int = 0
     dropped_full: int = 0  # the queue was full: the request path never waits
+    dropped_starting: int = 0  # the shadow process was still starting (its jobs would have waited past the deadline)
     dropped_late: int = 0  # the job waited past its deadline
     failed: int = 0
     store_failed: int = 0
@@ -88,23 +89,26 @@ class ShadowScorer:
         self._start_lock = threading.Lock()
 
     def offer(self, job: ShadowJob) -> bool:
-        """Queue a job without waiting; False (and counted) when the queue is full."""
-        if self._thread is None:
-            self._start()
+        """Queue a job without waiting; False (and counted) when the queue is full. Before `start`,
+        jobs wait in the queue (the request path never starts the worker)."""
         return offer_or_count(self._queue, job, self.counts)
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the worker if it is not running (the predictor calls it when a shadow experiment loads)."""
         with self._start_lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="shadow-scorer", daemon=True)
                 self._thread.start()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Score what is queued, then stop the worker."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        """Score what is queued (starting the worker if it never was), then stop the worker."""
+        if self._thread is None and self._queue.empty():
+            return
+        self.start()
+        assert self._thread is not None
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
 
     def _gather(self) -> list[ShadowJob | None]:
         jobs = [self._queue.get()]

@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from supportability.experiments.definition import RUNNING, Experiment, ExperimentError
@@ -90,6 +90,15 @@ class ExperimentStore:
                     )
             self._write(moved)
         return moved
+
+    def update(self, name: str, change: Callable[[Experiment], Experiment | None]) -> Experiment | None:
+        """Apply `change` to the stored experiment and write what it returns (None: write nothing),
+        all under the lock, so a check inside `change` holds against every other process."""
+        with self._locked():
+            changed = change(self.get(name))
+            if changed is not None:
+                self._write(changed)
+            return changed
 
     def save(self, experiment: Experiment) -> None:
         """Replace an existing experiment (the bandit's new weights)."""

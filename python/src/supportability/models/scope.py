@@ -9,6 +9,15 @@ The threshold is the (1 - in_scope_coverage) quantile of the score on held-out i
 (training/decision.py), so it needs no out-of-scope examples. When the training data has them
 (`label`, e.g. `--oos-label`), they are one more routing class, left out of the score, and a case
 whose top class is that label is out of scope whatever its score.
+
+Why no distance score for the linear kind: on validation data (BANKING77's train.csv alone, 10 of
+its 57 seen intents held out by seed 8 and trained without, 897 held-out in-scope cases against
+1,253 of those intents), out-of-scope recall at 95% in-scope coverage was 0.494 for
+max_probability, 0.476 for energy, and below both for every cosine k-nearest-neighbour score on
+the TF-IDF vectors: 0.290 for the nearest training case, 0.371 for the nearest of the predicted
+class, 0.419 for the mean of the 5 nearest of that class. Unseen intents share their neighbours'
+words ("top up failed" beside "top up pending"), so a lexical distance says little that the
+probabilities do not.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ def logged_prediction(served: Served) -> LoggedPrediction:
         arm=None if a is None else a.arm,
         propensity=None if a is None else a.propensity,
         unit_id=None if a is None else a.unit_id,
+        decision_reason=None if decision is None else messages.REASON_NAMES.get(decision.reason),
     )
 
 

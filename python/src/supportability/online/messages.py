@@ -38,6 +38,10 @@ ACTION_NAMES = {
     prediction_pb2.DECISION_ACTION_AUTO_ROUTE: "auto_route",
     prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE: "human_triage",
 }
+REASON_NAMES = {
+    prediction_pb2.DECISION_REASON_LOW_CONFIDENCE: "low_confidence",
+    prediction_pb2.DECISION_REASON_OUT_OF_SCOPE: "out_of_scope",
+}
 
 
 def _id_violations(value: str, field: str) -> list[FieldViolation]:

@@ -47,6 +47,7 @@ class PredictionRow(Base):
     arm: Mapped[str | None] = mapped_column(NAME)
     propensity: Mapped[float | None] = mapped_column(Float)
     unit_id: Mapped[str | None] = mapped_column(NAME)
+    decision_reason: Mapped[str | None] = mapped_column(String(16))  # revision 0004: why human triage
 
     __table_args__ = (
         # "the latest prediction for this case": the highest (time-ordered) id of the case.

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import math
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]  # CPython's C encoder
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import (
     CursorResult,
     Engine,
@@ -35,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from supportability.online import database
-from supportability.online.columns import outcome_frame, paused_gc
+from supportability.online.columns import decoded_json, outcome_frame, paused_gc
 from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow, ShadowPredictionRow
 from supportability.online.store import (
     LoggedPrediction,
@@ -46,10 +48,12 @@ from supportability.online.store import (
     PredictionNotFound,
     PredictionRecord,
     Revision,
+    ShadowFrame,
     ShadowPrediction,
     StoredOutcome,
     StoreError,
 )
+from supportability.v1 import prediction_pb2
 
 # The key of the PostgreSQL advisory lock that serialises outcome writers (any constant works).
 OUTCOME_WRITER_LOCK = 0x5355504F  # "SUPO"
@@ -314,6 +318,7 @@ def _logged(row: PredictionRow) -> LoggedPrediction:
         arm=row.arm,
         propensity=row.propensity,
         unit_id=row.unit_id,
+        decision_reason=row.decision_reason,
     )
 
 
@@ -393,6 +398,27 @@ class SqlStore:
                 )
                 for r in session.scalars(query)
             ]
+
+    def shadow_frame(self, experiment: str, *, since: datetime | None = None) -> ShadowFrame:
+        s = ShadowPredictionRow
+        query = (
+            select(s.prediction_id, s.model_version, type_coerce(s.routing, String), s.decision_action, s.prediction)
+            .where(s.experiment == experiment)
+            .order_by(s.prediction_id, s.model_version)
+        )
+        if since is not None:
+            query = query.where(s.predict_time >= since)
+        with paused_gc(), self._read() as session:
+            rows = session.connection().execute(query).all()
+        ids, versions, routing, actions, served = zip(*rows, strict=True) if rows else ((),) * 5
+        return ShadowFrame(
+            prediction_id=np.array(ids, dtype=object),
+            model_version=np.array(versions, dtype=object),
+            routing=[tuple(map(tuple, r)) for r in decoded_json(routing)],
+            decision_action=np.array([a or "" for a in actions], dtype=object),
+            # Not a column of its own: only the shadow readout reads it, from the stored prediction.
+            escalation_probability=np.array([_escalation(p) for p in served], dtype=float),
+        )
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -570,3 +596,8 @@ class SqlStore:
     def close(self) -> None:
         self._writer_engine.dispose()
         self._reader_engine.dispose()
+
+
+def _escalation(prediction: bytes) -> float:
+    parsed = prediction_pb2.CasePrediction.FromString(prediction)
+    return parsed.escalation.probability if parsed.HasField("escalation") else math.nan

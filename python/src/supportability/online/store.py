@@ -88,6 +88,9 @@ class LoggedPrediction(Record):
     arm: str | None = None
     propensity: float | None = None
     unit_id: str | None = None  # the assignment unit's id: the merchant or the case
+    # Why a human_triage decision was made: "low_confidence" or "out_of_scope" (None: auto-routed,
+    # no decision, or a model that predates reasons).
+    decision_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,21 @@ class OutcomeFrame:
         return len(self.prediction_id)
 
 
+@dataclass(frozen=True)
+class ShadowFrame:
+    """Shadow predictions, column by column: what a shadow version answered for served predictions
+    (joined to an `OutcomeFrame` by prediction id, each outcome judges both versions)."""
+
+    prediction_id: np.ndarray  # str: the served prediction's id
+    model_version: np.ndarray  # str: the shadow version
+    routing: list[tuple[tuple[str, float], ...]]  # the shadow's top-k
+    decision_action: np.ndarray  # str; "" without a decision
+    escalation_probability: np.ndarray  # float; NaN without one
+
+    def __len__(self) -> int:
+        return len(self.prediction_id)
+
+
 class StoreError(Exception):
     """Base class of the online store's errors."""
 
@@ -261,6 +279,10 @@ class OnlineStore(Protocol):
 
     def log_shadow_predictions(self, shadows: Sequence[ShadowPrediction]) -> None:
         """Append shadow predictions (one already logged for its prediction id and version is ignored)."""
+        ...
+
+    def shadow_frame(self, experiment: str, *, since: datetime | None = None) -> ShadowFrame:
+        """The experiment's shadow predictions made since `since`, as columns."""
         ...
 
     def record_outcomes(

@@ -27,7 +27,21 @@ class ServerConfig:
     registry: str = _setting("var/registry", "model registry directory; its promoted version is served")
     ready_file: str = _setting("", "file to write 'host:port' to once serving (for scripts and tests)")
     metrics_address: str = _setting("", "host:port for Prometheus /metrics (make run uses 127.0.0.1:9464); empty: off")
+    workers: int = _setting(
+        1, "server processes sharing the port (SO_REUSEPORT), forked by a supervising parent; see python/README.md"
+    )
     max_concurrent_calls: int = _setting(64, "calls in flight beyond this are shed with RESOURCE_EXHAUSTED")
+    max_concurrent_streams: int = _setting(
+        0,
+        "calls in flight per client connection (HTTP/2 MAX_CONCURRENT_STREAMS); a client holds its calls beyond "
+        "it, so a flood from one connection queues in the client, not in this server; 0 = no limit",
+    )
+    shed_deadline_margin_seconds: float = _setting(
+        0.001,
+        "a call with less than this left of its deadline when its handler starts (it waited in gRPC's queue) "
+        "is shed with RESOURCE_EXHAUSTED, unparsed; about a PredictCase's own time, so that an idle server "
+        "never refuses a short deadline it could meet; 0 = only calls already past their deadline are refused",
+    )
     shed_retry_delay_seconds: float = _setting(0.05, "retry delay suggested to shed callers (RetryInfo)")
     shutdown_grace_seconds: float = _setting(10.0, "on SIGTERM, how long in-flight calls may take to finish")
     reload_interval_seconds: float = _setting(2.0, "how often to check for a newly promoted version; 0 = never")
@@ -50,6 +64,11 @@ class ServerConfig:
     prediction_log_queue: int = _setting(10_000, "predictions waiting to be logged; beyond this they are dropped")
     monitor_interval_seconds: float = _setting(
         60.0, "how often the online gauges (live accuracy, decision precision vs target) are refreshed; 0 = off"
+    )
+    bandit_update_interval_seconds: float = _setting(
+        300.0,
+        "how often running bandits get new weights from the stored outcomes (off the request path; server "
+        "processes sharing a registry make one update per interval between them); 0 = off",
     )
     retention_days: float = _setting(90.0, "delete logged predictions and their outcomes older than this; 0 = keep")
 

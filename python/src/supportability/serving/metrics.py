@@ -12,6 +12,8 @@ from supportability.v1 import prediction_pb2
 
 # Buckets sized for sub-millisecond predictions up to large batches.
 _LATENCY_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# From a deadline nearly spent in the queue to beyond the contract's default of 5 s.
+_REMAINING_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 class ServerMetrics:
@@ -38,8 +40,23 @@ class ServerMetrics:
             ["queue", "decision"],
             registry=self.registry,
         )
+        self.admitted = Counter(
+            "supportability_calls_admitted",
+            "Unary calls past load shedding, to be parsed and answered (completed ones: supportability_rpc_calls).",
+            registry=self.registry,
+        )
         self.load_shed = Counter(
-            "supportability_load_shed", "Calls refused at the concurrency limit.", registry=self.registry
+            "supportability_load_shed",
+            "Calls refused with RESOURCE_EXHAUSTED, by reason: deadline (too little of the caller's deadline was "
+            "left when the handler started) or concurrency (too many calls in flight).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.deadline_remaining = Histogram(
+            "supportability_deadline_remaining_seconds",
+            "What was left of a unary call's deadline when its handler started: it shrinks as gRPC's queue grows.",
+            buckets=_REMAINING_BUCKETS,
+            registry=self.registry,
         )
         self._call_children: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._prediction_children: dict[tuple[str, int], Any] = {}

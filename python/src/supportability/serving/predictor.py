@@ -15,18 +15,18 @@ from collections.abc import Callable, Sequence
 from os import PathLike
 
 import grpc
-from uuid6 import uuid7
 
 from supportability import errors
 from supportability.client import batch_predict_cases_request, predict_case_request
-from supportability.experiments.router import MissingUnit, Routed, Router
-from supportability.experiments.shadow import ShadowJob, ShadowScorer
+from supportability.experiments.router import Routed, Router
+from supportability.experiments.shadow import ShadowScorer
 from supportability.experiments.store import ExperimentNotFound, ExperimentStore
 from supportability.models import SupportModel
 from supportability.online.loop import OnlineLoop
 from supportability.online.store import ShadowPrediction
+from supportability.prediction_ids import new_prediction_ids
 from supportability.registry import ArtifactError, ModelNotFoundError, Registry
-from supportability.serving import convert, validation
+from supportability.serving import convert, routing, validation
 from supportability.serving.shadow_process import Shadows, score_shadow
 from supportability.v1 import (
     model_service_pb2,
@@ -43,6 +43,11 @@ MAX_PAGE_SIZE = 1_000
 DEFAULT_PAGE_SIZE = 50
 # Versions requested by name (A/B tests, shadowing) kept loaded beside the promoted one.
 MAX_PINNED_VERSIONS = 4
+_Request = (
+    prediction_service_pb2.PredictCaseRequest
+    | prediction_service_pb2.StreamPredictCasesRequest
+    | prediction_service_pb2.BatchPredictCasesRequest
+)
 # Large enough to keep the models vectorised, small enough to notice a passed deadline soon.
 BATCH_CHUNK = 250
 
@@ -88,6 +93,8 @@ class Predictor:
         Returns True when the answering model changed."""
         changed = self._reload_promoted()
         self.experiments.reload(self._arm_model)
+        if any(live.shadows for live in self.experiments.live):
+            self.shadows.start()  # here, not at the first request: spawning and loading take seconds
         return changed
 
     def _arm_model(self, version: str) -> SupportModel:
@@ -199,12 +206,15 @@ class Predictor:
         ]
         if case_errors:
             raise errors.invalid_case(case_errors, request_id)
-        model = self._model_for(request.model_version, request_id)
+        routes = routing.routes(
+            self.experiments, cases, request.model_version, request_id, "support_cases[{}]"
+        )  # a unit per case
         predictions: list[prediction_pb2.CasePrediction] = []
         for start in range(0, len(cases), BATCH_CHUNK):
             if deadline is not None and time.monotonic() > deadline:
                 raise errors.deadline_exceeded(request_id)
-            predictions += self._run(model, cases[start : start + BATCH_CHUNK], request.options)
+            chunk = slice(start, start + BATCH_CHUNK)
+            predictions += self._predict(cases[chunk], None if routes is None else routes[chunk], request, request_id)
         return prediction_service_pb2.BatchPredictCasesResponse(predictions=predictions, request_id=request_id)
 
     def _predict_one(
@@ -222,42 +232,44 @@ class Predictor:
         case_errors = validation.case_violations(request.support_case, "support_case")
         if case_errors:
             raise errors.invalid_case(case_errors, request_id)
-        routed = self._route(request.support_case, request.model_version, request_id)
-        if routed is not None and routed.model is not None:
-            model = routed.model
-        else:
-            model = self._model_for(request.model_version, request_id)
-        prediction = self._run(model, [request.support_case], request.options, routed)[0]
-        if routed is not None and routed.shadows:
-            case = convert.case_from_proto(request.support_case)
-            job = ShadowJob(
-                routed.assignment.experiment, prediction.prediction_id, case, routed.shadows, time.monotonic()
-            )
+        cases = [request.support_case]
+        return self._predict(
+            cases,
+            routing.routes(self.experiments, cases, request.model_version, request_id, "support_case"),
+            request,
+            request_id,
+        )[0]
+
+    def _predict(
+        self,
+        cases: Sequence[support_case_pb2.SupportCase],
+        routes: Sequence[Routed] | None,
+        request: _Request,
+        request_id: str,
+    ) -> list[prediction_pb2.CasePrediction]:
+        """Each case on its arm's model (else the requested or promoted one), one vectorised call per
+        model; then the shadows' jobs are offered, off the request path."""
+        if not routes or routes[0].model is None:  # no experiment runs, or the request named its version
+            return self._run(self._model_for(request.model_version, request_id), cases, request.options, routes)
+        by_index: dict[int, prediction_pb2.CasePrediction] = {}
+        for model, index in routing.by_model(routes):
+            done = self._run(model, [cases[i] for i in index], request.options, [routes[i] for i in index])
+            by_index.update(zip(index, done, strict=True))
+        predictions = [by_index[i] for i in range(len(cases))]
+        for job in routing.shadow_jobs(routes, cases, predictions):
             self.shadows.offer(job)
-        return prediction
+        return predictions
 
     def _log_shadows(self, shadows: Sequence[ShadowPrediction]) -> None:
         if self.online is not None:
             self.online.store.log_shadow_predictions(shadows)
-
-    def _route(self, case: support_case_pb2.SupportCase, requested_version: str, request_id: str) -> Routed | None:
-        """The running experiment's arm for the case; a missing unit field is the caller's error."""
-        if not self.experiments.live:  # every call passes here: nothing to build when none runs
-            return None
-        try:
-            return self.experiments.route(
-                {"merchant_id": case.account.merchant_id, "case_id": case.case_id}, requested_version
-            )
-        except MissingUnit as exc:
-            field_name = "support_case.case_id" if exc.unit == "case_id" else "support_case.account.merchant_id"
-            raise errors.invalid_case([errors.FieldViolation(field_name, str(exc))], request_id) from exc
 
     def _run(
         self,
         model: SupportModel,
         cases: Sequence[support_case_pb2.SupportCase],
         options: prediction_pb2.PredictionOptions,
-        routed: Routed | None = None,
+        routes: Sequence[Routed] | None = None,
     ) -> list[prediction_pb2.CasePrediction]:
         started = time.perf_counter()
         plain = [convert.case_from_proto(c) for c in cases]
@@ -268,16 +280,18 @@ class Predictor:
             explain=options.explain,
         )
         version = model.info.version
+        ids = new_prediction_ids(len(results))
         predictions = [
-            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=str(uuid7()))
-            for r, c in zip(results, cases, strict=True)
+            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=i)
+            for r, c, i in zip(results, cases, ids, strict=True)
         ]
-        if routed is not None and routed.shown:  # one case: experiments assign single predictions
-            predictions[0].experiment.experiment = routed.assignment.experiment
-            predictions[0].experiment.arm = routed.assignment.arm or ""
+        for routed, prediction in zip(routes, predictions, strict=True) if routes is not None else ():
+            if routed.shown:
+                prediction.experiment.experiment = routed.assignment.experiment
+                prediction.experiment.arm = routed.assignment.arm or ""
         if self.online is not None:
             latency_ms = (time.perf_counter() - started) * 1e3
-            self.online.log(plain, predictions, latency_ms, None if routed is None else [routed.assignment])
+            self.online.log(plain, predictions, latency_ms, None if routes is None else [r.assignment for r in routes])
         return predictions
 
     # -- outcomes (the OutcomeService) ---------------------------------------------------------

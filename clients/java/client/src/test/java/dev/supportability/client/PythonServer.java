@@ -35,18 +35,25 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
 
   private final String token; // null: no authentication
   private final boolean mutualTls;
+  private final List<String> options; // more `serve` options
   private Path dir;
   private Process process;
   private String target;
 
-  private PythonServer(String token, boolean mutualTls) {
+  private PythonServer(String token, boolean mutualTls, List<String> options) {
     this.token = token;
     this.mutualTls = mutualTls;
+    this.options = List.copyOf(options);
   }
 
   /** A server without authentication or TLS. */
   static PythonServer plain() {
-    return new PythonServer(null, false);
+    return new PythonServer(null, false, List.of());
+  }
+
+  /** A server without authentication or TLS, run with these {@code serve} options. */
+  static PythonServer withOptions(String... options) {
+    return new PythonServer(null, false, List.of(options));
   }
 
   /**
@@ -54,12 +61,17 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
    * certificate (for 127.0.0.1) and client certificate made for the test.
    */
   static PythonServer secured(String token) {
-    return new PythonServer(token, true);
+    return new PythonServer(token, true, List.of());
   }
 
   /** The server's {@code 127.0.0.1:port}. */
   String target() {
     return target;
+  }
+
+  /** The server's log: its JSON lines, and anything else it printed. */
+  Path log() {
+    return dir.resolve("server.log");
   }
 
   /** The PEM of the test certificate authority. */
@@ -128,7 +140,8 @@ final class PythonServer implements BeforeAllCallback, AfterAllCallback {
               "--tls-key", dir.resolve("server.key").toString(),
               "--tls-client-ca", caCertificate().toString()));
     }
-    Path log = dir.resolve("server.log");
+    command.addAll(options);
+    Path log = log();
     process =
         new ProcessBuilder(command)
             .directory(root.toFile())
