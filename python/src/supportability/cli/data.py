@@ -62,6 +62,15 @@ def data() -> None:
     "--typo-rate", default=0.02, show_default=True, type=click.FloatRange(0, 1), help="Per-word probability of a typo."
 )
 @click.option("--drift", default=1.0, show_default=True, type=float, help="Strength of topic drift over time.")
+@click.option(
+    "--interactions",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Strength of threshold and interaction effects of the account context on escalation, urgency and "
+    "CSAT (e.g. enterprise plan x many disputes; failed payouts only above a volume); 0 = none. The true "
+    "probabilities stay exact.",
+)
 def generate_command(out_path: str, n_cases: int, seed: int, **knobs: float) -> None:
     """Generate labelled synthetic cases, with their true label probabilities (columns true_*)."""
     from supportability.data.generator import GeneratorConfig, generate

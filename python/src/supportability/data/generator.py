@@ -32,6 +32,14 @@ The data-generating process, step by step (all coefficients are in the tables be
    - resolution hours: log-normal, mean from the true routing posterior, `s`, `u`, plan, channel;
      spread grows with routing uncertainty, so p50/p90 are known exactly.
    Binary and ordinal labels get the same label noise (mixed with the uniform distribution).
+   With `interactions = s > 0`, thresholds and interactions of the account context join those logits
+   (INTERACTION_* below; off by default, so the default data are as before): escalation gains
+   `s * (1.8 * enterprise * [disputes >= 2] + 1.4 * [age < 90 days] * [volume >= $50k])`; failed payouts
+   raise urgency only above a monthly volume of $50k (`s * (1.6 * [volume >= $50k] - 0.5) * log1p(failed)`,
+   which at s = 1 cancels the linear term below that volume); CSAT risk gains
+   `s * (1.6 * [previous >= 2] * [plan != standard] + 1.2 * [age < 90 days] * [failed payouts >= 1])`.
+   They are functions of the observed case, so the probabilities stay the exact Bayes-optimal
+   predictions; a model linear in the features cannot express them.
 5. **Articles**: the relevant articles of a case are those whose phrases it contains.
 6. **What is known but not observed** (in `truth`, beside the probabilities): the latent topic z, and
    for routing and urgency whether the label came from the noise component. A label y of a mixture
@@ -134,6 +142,10 @@ REROUTE = {
     "refunds": "disputes",  # refunds are handled beside disputes
 }
 REROUTE_STRENGTH = 1.0  # logit per drift unit, year past the window and unit of source evidence
+# The threshold and interaction effects behind `interactions` (step 4): the thresholds of the account context.
+INTERACTION_DISPUTES = 2  # an enterprise account with this many disputes in 30 days escalates more
+INTERACTION_NEW_ACCOUNT_DAYS = 90  # a new account with a large volume escalates more (and is more upset)
+INTERACTION_VOLUME = 50_000.0  # monthly volume above which failed payouts make a case urgent
 TRUTH_STREAM = 19  # seeds the noise indicators' generator with the data's seed (step 6)
 
 
@@ -155,11 +167,13 @@ class GeneratorConfig:
     start: str = "2024-01-01"  # the window is start .. start + days
     days: int = 730
     offset_days: float = 0.0  # the cases' dates span `days` from start + offset_days: 0 the window, >= days after it
+    interactions: float = 0.0  # strength of the threshold and interaction effects of step 4; 0 = none
 
     def describe(self) -> str:
         fields = asdict(self)
-        if not self.offset_days:  # left out at its default, so the window's data keeps its source string
-            del fields["offset_days"]
+        for knob in ("offset_days", "interactions"):  # left out at 0, so earlier data keep their source string
+            if not fields[knob]:
+                del fields[knob]
         return "synthetic:" + ",".join(f"{k}={v}" for k, v in fields.items())
 
 
@@ -207,6 +221,9 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
         + 0.6 * urgent
         + evidence @ _by_queue(ESCALATION_BY_QUEUE)
     )
+    effects = _interactions(c, config.interactions) if config.interactions else None
+    if effects is not None:
+        esc_logit = esc_logit + effects["escalation"]
     p_escalation = (1 - noise) * _sigmoid(esc_logit) + noise / 2
     urgency_score = (
         1.6 * urgent
@@ -216,6 +233,8 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
         + 0.3 * escalate
         + evidence @ _by_queue(URGENCY_BY_QUEUE)
     )
+    if effects is not None:
+        urgency_score = urgency_score + effects["urgency"]
     cumulative = _sigmoid(np.array(URGENCY_CUTS)[None, :] - urgency_score[:, None])
     p_urgency = np.diff(np.hstack([np.zeros((n, 1)), cumulative, np.ones((n, 1))]), axis=1)
     p_urgency = (1 - noise) * p_urgency + noise / len(URGENCY_LEVELS)
@@ -228,6 +247,8 @@ def generate(config: GeneratorConfig = GeneratorConfig()) -> LabeledCases:
         + 0.5 * vague
         + evidence @ _by_queue(CSAT_BY_QUEUE)
     )
+    if effects is not None:
+        csat_logit = csat_logit + effects["csat"]
     p_csat = (1 - noise) * _sigmoid(csat_logit) + noise / 2
     mu = (
         2.2
@@ -347,6 +368,20 @@ def _reroute_logits(evidence: np.ndarray, years_past: np.ndarray, config: Genera
     for source, target in REROUTE.items():
         shift[:, Q[target]] += config.drift * REROUTE_STRENGTH * years_past * evidence[:, Q[source]]
     return shift
+
+
+def _interactions(c: dict[str, np.ndarray], strength: float) -> dict[str, np.ndarray]:
+    """The threshold and interaction terms of step 4 (INTERACTION_*), per logit, times `strength`."""
+    new_account = c["age"] < INTERACTION_NEW_ACCOUNT_DAYS
+    large = c["volume"] >= INTERACTION_VOLUME
+    return {
+        "escalation": strength
+        * (1.8 * c["enterprise"] * (c["disputes"] >= INTERACTION_DISPUTES) + 1.4 * (new_account & large)),
+        # Failed payouts matter for urgency only above a volume: most of the linear term moves behind the threshold.
+        "urgency": strength * (1.6 * large - 0.5) * np.log1p(c["failed_payouts"]),
+        "csat": strength
+        * (1.6 * (c["previous"] >= 2) * (c["plan"] > 0) + 1.2 * (new_account & (c["failed_payouts"] >= 1))),
+    }
 
 
 @dataclass

@@ -42,7 +42,7 @@ class ModelInfo:
     data_case_count: int
     data_fingerprint: str
     metrics: list[tuple[str, str, float, str]]  # (task, metric name, value, slice or "")
-    kind: str = "linear"  # the model kind: linear, teacher or student
+    kind: str = "linear"  # the model kind: linear, boosted, teacher or student
 
 
 @runtime_checkable

@@ -18,6 +18,7 @@ import numpy as np
 from supportability.models.heads import HeadsModel
 
 KINDS = {
+    "boosted": "supportability.models.boosted",
     "linear": "supportability.models.linear",
     "student": "supportability.models.student",
     "teacher": "supportability.models.teacher",

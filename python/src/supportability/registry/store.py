@@ -74,9 +74,13 @@ class DataSummary:
     fingerprint: str
 
 
+# Recorded in each manifest: what the model's numbers came from (the optional extras when installed).
+LIBRARIES = ("numpy", "scipy", "scikit-learn", "supportability", "torch", "onnxruntime", "tokenizers", "xgboost-cpu")
+
+
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for package in ("numpy", "scipy", "scikit-learn", "supportability", "torch", "onnxruntime", "tokenizers"):
+    for package in LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):  # an optional extra not installed
             versions[package] = metadata.version(package)
     return versions

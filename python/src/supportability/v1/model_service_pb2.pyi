@@ -23,6 +23,7 @@ class ModelKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MODEL_KIND_LINEAR: _ClassVar[ModelKind]
     MODEL_KIND_TEACHER: _ClassVar[ModelKind]
     MODEL_KIND_STUDENT: _ClassVar[ModelKind]
+    MODEL_KIND_BOOSTED: _ClassVar[ModelKind]
 
 class ExperimentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -45,6 +46,7 @@ MODEL_KIND_UNSPECIFIED: ModelKind
 MODEL_KIND_LINEAR: ModelKind
 MODEL_KIND_TEACHER: ModelKind
 MODEL_KIND_STUDENT: ModelKind
+MODEL_KIND_BOOSTED: ModelKind
 EXPERIMENT_STATE_UNSPECIFIED: ExperimentState
 EXPERIMENT_STATE_DRAFT: ExperimentState
 EXPERIMENT_STATE_RUNNING: ExperimentState
