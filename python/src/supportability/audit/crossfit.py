@@ -2,31 +2,30 @@
 
 Confident learning needs them: a model that trained on a case has partly learnt its label, wrong or
 not. The folds come from training/folds.py, so near-duplicates share a fold (a paraphrase in the
-training part would vouch for a wrong label). Each fold is scored by a logistic regression on the
-training pipeline's features, fitted on the other folds, with the regularisation chosen on the
-first fold's held-out log loss; one temperature calibrator (models/calibration.py, chosen by
-cross-fitting on the out-of-fold scores) then makes the scores probabilities.
+training part would vouch for a wrong label). Each fold is scored as the trainer scores its folds
+(training/crossfit.py): a logistic regression on the training pipeline's features, fitted on the
+other folds, with the regularisation chosen on the first fold's held-out log loss; one temperature
+calibrator (models/calibration.py, chosen by cross-fitting on the out-of-fold scores) then makes
+the scores probabilities.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
 from supportability.data.dataset import LabeledCases
-from supportability.models.calibration import Temperature, choose_multiclass, softmax
+from supportability.models.calibration import Temperature, choose_multiclass
 from supportability.models.heads import case_text
+from supportability.training.crossfit import class_out_of_fold
 from supportability.training.folds import assign_folds
 from supportability.training.trainer import C_GRIDS, TrainConfig, fit_features
 
 FOLDS = 5
 MIN_CASES_PER_FOLD = 10  # below that a fold's model has too little to learn from to judge anyone's label
-ABSENT_LOGIT = -30.0  # a class the fold's training part lacks
 
 
 class CrossFitError(ValueError):
@@ -78,31 +77,6 @@ def out_of_fold(
     index = {c: k for k, c in enumerate(classes)}
     y = np.array([index[v] for v in values])
     grid = config.c_multiclass or C_GRIDS[(config.text_weighting, "multiclass")]
-    first, rest = feats.folds[0], np.setdiff1d(np.arange(len(y)), feats.folds[0], assume_unique=True)
-    logits = np.empty((len(y), len(classes)))
-    best, best_loss = None, np.inf
-    clf = LogisticRegression(max_iter=config.max_iter, tol=1e-4, warm_start=True)
-    for c in sorted(grid):  # ascending, each warm-started from the last (as the trainer does)
-        clf.set_params(C=c).fit(feats.x[rest], y[rest])
-        fold_logits = _logits(clf, feats.x[first], len(classes))
-        loss = -np.mean(np.log(np.clip(softmax(fold_logits)[np.arange(len(first)), y[first]], 1e-15, 1)))
-        if loss < best_loss:
-            best, best_loss, logits[first] = copy.deepcopy(clf), loss, fold_logits
-    assert best is not None
-    for fold in feats.folds[1:]:
-        others = np.setdiff1d(np.arange(len(y)), fold, assume_unique=True)
-        refitted = copy.deepcopy(best)
-        refitted.set_params(warm_start=np.array_equal(np.unique(y[others]), best.classes_))
-        logits[fold] = _logits(refitted.fit(feats.x[others], y[others]), feats.x[fold], len(classes))
-    calibrator, _ = choose_multiclass(logits, y, config.seed)
-    return OutOfFold(classes, y, calibrator(logits), calibrator, float(best.C))
-
-
-def _logits(clf: LogisticRegression, x: sp.csr_matrix, n_classes: int) -> np.ndarray:
-    """Logits over every class; a class the fit never saw gets ABSENT_LOGIT."""
-    out = np.full((x.shape[0], n_classes), ABSENT_LOGIT)
-    raw = clf.decision_function(x)
-    if raw.ndim == 1:  # two classes: scikit-learn returns the positive class's logit only
-        raw = np.stack([np.zeros_like(raw), raw], axis=1)
-    out[:, clf.classes_] = raw
-    return out
+    scored = class_out_of_fold(feats.x, y, feats.folds, grid, len(classes), config.max_iter)
+    calibrator, _ = choose_multiclass(scored.logits, y, config.seed)
+    return OutOfFold(classes, y, calibrator(scored.logits), calibrator, scored.c)

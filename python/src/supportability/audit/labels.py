@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supportability.audit.crossfit import OutOfFold
+from supportability.training.noise import flag_label_issues
 
 TOP_CONFUSABLE = 10  # queue pairs listed
 EXAMPLES_PER_PAIR = 3
@@ -49,13 +50,11 @@ class LabelAudit:
 
 def confident_learning(task: str, oof: OutOfFold) -> LabelAudit:
     """Flag likely label errors in `oof.labels` and estimate the labels' noise."""
-    from cleanlab.count import compute_confident_joint, estimate_joint
+    from cleanlab.count import estimate_joint
     from cleanlab.dataset import find_overlapping_classes
-    from cleanlab.filter import find_label_issues
 
     labels, probs = oof.labels, oof.probabilities
-    confident = compute_confident_joint(labels, probs)
-    flagged = find_label_issues(labels, probs, confident_joint=confident, n_jobs=1)
+    flagged, confident = flag_label_issues(labels, probs)  # the flags `train --noisy-labels` weighs
     joint = estimate_joint(labels, probs, confident_joint=confident)  # rows: given label, columns: true class
     rows = np.arange(len(labels))
     others = probs.copy()

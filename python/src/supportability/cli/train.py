@@ -81,14 +81,25 @@ if TYPE_CHECKING:
     type=click.IntRange(2, 20),
     help="Cross-fitting folds for the held-out choices (linear: each costs one more fit per head).",
 )
+@click.option(
+    "--noisy-labels",
+    type=click.Choice(["none", "drop", "downweight", "auto"]),
+    default="none",
+    show_default=True,
+    help="Linear: rows whose routing/urgency labels confident learning doubts (as `data audit` flags them) "
+    "weigh 0 (drop) or their label's probability (downweight) in the heads' fits, never in calibration; "
+    "auto chooses per task on a held-out fold. Recorded in the manifest. Needs the audit extra.",
+)
 @click.option("--promote/--no-promote", default=True, show_default=True, help="Promote the new version.")
 @click.option(
     "--model",
     "kind",
-    type=click.Choice(["linear", "teacher", "student"]),
+    type=click.Choice(["linear", "boosted", "teacher", "student"]),
     default="linear",
     show_default=True,
-    help="linear: TF-IDF + logistic heads (seconds). teacher: all-MiniLM-L6-v2 "
+    help="linear: TF-IDF + logistic heads (seconds). boosted: XGBoost for escalation, CSAT, urgency and "
+    "resolution time on the account context and the linear model's out-of-fold scores (a minute). "
+    "teacher: all-MiniLM-L6-v2 "
     "fine-tuned (minutes; the most accurate). student: a small network distilled from a teacher "
     "(fast to serve). See python/README.md.",
 )
@@ -105,6 +116,21 @@ if TYPE_CHECKING:
     type=click.IntRange(min=1),
     default=None,
     help="Teacher/student: most epochs (early stopping may stop sooner) [teacher 4, student 40].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Boosted: fit the boosters on this machine (xgboost) or on Spark (xgboost.spark; the spark extra).",
+)
+@click.option("--master", default="local[2]", show_default=True, help="With --engine spark: the Spark master URL.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="With --engine spark: xgboost.spark workers, at most the session's task slots (checked before training).",
 )
 @click.option("--frozen-encoder", is_flag=True, help="Teacher: train the heads on frozen MiniLM embeddings only.")
 @click.option("--hidden", type=click.IntRange(min=2), default=None, help="Student: hidden units [256].")
@@ -147,10 +173,14 @@ def train(
     in_scope_coverage: float,
     oos_label: str | None,
     folds: int,
+    noisy_labels: str,
     promote: bool,
     kind: str,
     teacher_version: str | None,
     epochs: int | None,
+    engine: str,
+    master: str,
+    workers: int,
     frozen_encoder: bool,
     hidden: int | None,
     from_outcomes: bool,
@@ -166,6 +196,8 @@ def train(
     from supportability.training.pipeline import train_and_register
     from supportability.training.trainer import data_config
 
+    if engine == "spark" and kind != "boosted":
+        fail("--engine spark trains the boosted kind: add --model boosted")
     outcomes, serving_version, serving_text = None, None, {}
     if from_outcomes:
         if data_path:
@@ -173,7 +205,7 @@ def train(
         outcomes, serving_version, serving_text = _outcome_cases(
             registry_path, store_url, since, cases_file, columns, defaults, skip_invalid
         )
-    steps = Steps(12 if kind == "linear" else 20, f"train {kind}")
+    steps = Steps({"linear": 12, "boosted": 22}.get(kind, 20), f"train {kind}")
     if outcomes is not None:
         steps(f"{len(outcomes.data)} cases from {outcomes.data.source}")
         dataset = outcomes.data
@@ -191,6 +223,8 @@ def train(
         use_chars = char_ngrams is not False
     if oos_label is not None and oos_label not in set(dataset.labels.get("queue", ())):
         fail(f"--oos-label {oos_label}: no case has that queue")
+    if noisy_labels != "none" and kind != "linear":
+        fail(f"--noisy-labels {noisy_labels} weighs the linear kind's fits: add --model linear, or drop the option")
     if articles_path:
         from supportability.data.loaders import load_articles
 
@@ -208,9 +242,10 @@ def train(
         in_scope_coverage=in_scope_coverage,
         oos_label=oos_label,
         folds=folds,
+        noisy_labels=noisy_labels,
     )
     neural = None
-    if kind != "linear":
+    if kind not in ("linear", "boosted"):
         from supportability.training.neural_config import NeuralConfig
 
         chosen = {"max_epochs": epochs, "hidden": hidden, "fine_tune": False if frozen_encoder else None}
@@ -229,7 +264,19 @@ def train(
     if kind == "student":
         teacher_version = _teacher_for(registry_path, dataset, teacher_version)
         steps(f"learning from {teacher_version}" if teacher_version else "no model to learn from: labels only")
+    session = None
     try:
+        booster_fit = None
+        if engine == "spark":
+            from supportability.batch import spark
+            from supportability.training.distributed import SparkFit, TooManyWorkers
+
+            steps(f"starting Spark ({master})")
+            session = spark.session(master, "supportability-train")
+            try:
+                booster_fit = SparkFit(session, workers)
+            except TooManyWorkers as e:
+                fail(str(e))
         version = train_and_register(
             dataset,
             registry_path,
@@ -239,10 +286,13 @@ def train(
             kind=kind,
             neural=neural,
             teacher_version=teacher_version,
+            booster_fit=booster_fit,
         )
         steps.done()
     finally:
         steps.close()
+        if session is not None:
+            session.stop()
     _summary(registry_path, version)
     if outcomes is not None:
         _compare(registry_path, version, serving_version, outcomes, seed)

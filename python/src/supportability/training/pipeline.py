@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
@@ -16,7 +17,11 @@ from supportability.evaluation.reference import drift_reference
 from supportability.models.heads import HeadsModel
 from supportability.registry import DataSummary, Registry
 from supportability.training.neural_config import NeuralConfig
-from supportability.training.trainer import TrainConfig, train
+from supportability.training.noise import train_through_noise
+from supportability.training.trainer import TrainConfig
+
+if TYPE_CHECKING:
+    from supportability.training.boosted import BoosterFit
 
 DEFAULT_CASES = 30_000
 
@@ -32,17 +37,28 @@ def train_and_register(
     kind: str = "linear",
     neural: NeuralConfig | None = None,
     teacher_version: str | None = None,
+    booster_fit: BoosterFit | None = None,
 ) -> str:
-    """Train a model of `kind` (linear, teacher or student) on `data`, evaluate it on the newest
+    """Train a model of `kind` (linear, boosted, teacher or student) on `data`, evaluate it on the newest
     cases, register the version (with its report) and optionally promote it. A student learns from
-    the registered teacher `teacher_version` when given. Returns the version."""
+    the registered teacher `teacher_version` when given; a boosted model's boosters are fitted by
+    `booster_fit` (default: on this machine; training/distributed.py fits them on Spark). Returns the version."""
     step = progress or (lambda _msg: None)
     started = time.monotonic()
     registry = Registry(registry_path)
     model: HeadsModel
     if kind == "linear":
-        model, splits = train(data, config, progress=step)
+        model, splits, noisy = train_through_noise(data, config, progress=step)
         fitted, settings = splits.fitted_count(config), dataclasses.asdict(config)
+        if noisy:
+            settings["noisy_labels_choice"] = noisy  # what was flagged, chosen, and on which figures
+    elif kind == "boosted":
+        from supportability.training import boosted
+
+        model, splits = boosted.train_boosted(data, config, progress=step, fit=booster_fit or boosted.fit_local)
+        fitted = splits.fitted_count(config)
+        engine = getattr(booster_fit, "description", "xgboost.train on this machine")
+        settings = {**dataclasses.asdict(config), "boosting": {**boosted.PARAMS, "engine": engine}}
     else:
         from supportability.training import neural as trainers
 
