@@ -10,6 +10,7 @@ STAMPS   := .cache/stamps
 REGISTRY ?= var/registry
 ADDRESS  ?= 127.0.0.1:50051
 METRICS_ADDRESS ?= 127.0.0.1:9464
+WORKERS  ?= 1
 STORE    ?= sqlite:///var/online.db
 MVN      := mvn -B -ntp -Dstyle.color=never
 JAVA_CLASSPATH := clients/java/client/target/classpath.txt
@@ -73,7 +74,7 @@ model: setup ## train and promote the default model if the registry has none thi
 
 run: model ## serve the promoted model on $(ADDRESS) (health checking and reflection on)
 	$(PY) -m supportability online upgrade --store $(STORE)  # the embedded store follows the code's schema
-	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY) --metrics-address $(METRICS_ADDRESS) --store $(STORE)
+	$(PY) -m supportability serve --address $(ADDRESS) --registry $(REGISTRY) --metrics-address $(METRICS_ADDRESS) --store $(STORE) --workers $(WORKERS)
 
 # -- test -----------------------------------------------------------------------------------------
 
@@ -107,13 +108,16 @@ test-cross-language: setup model $(JAVA_CLASSPATH) ## the golden vectors through
 bench: setup model $(JAVA_CLASSPATH) ## throughput and latency side by side with a bare gRPC server and MLServer
 	$(PY) bench/run.py
 	$(PY) bench/online.py  # the prediction log's cost; durable outcome writes on SQLite and PostgreSQL
+	$(PY) bench/overload.py  # 200 callers with 100 ms deadlines: what is shed, admitted p99, goodput
 	$(PY) bench/assistant.py  # what supportability mcp adds to a PredictCase over stdio; its memory
 	$(PY) -m supportability.benchmarks.latency --registry $(REGISTRY)
 	$(PY) -m supportability.benchmarks.compare --out .cache/bench/models.json  # linear, teacher, student; BANKING77 skipped where absent
 	$(PY) -m supportability.benchmarks.unseen_intents --kinds linear,student,teacher --out .cache/bench/unseen_intents.json  # 20 BANKING77 intents never seen, scored as out of scope
+	$(PY) -m supportability.benchmarks.noisy_labels --out .cache/bench/noisy_labels.json  # train --noisy-labels none vs auto: synthetic (15% noise) and BANKING77
 	$(PY) -m supportability.benchmarks.experiments  # A/A peeking, SRM flags, bandit regret, off-policy coverage
 	$(PY) bench/experiments.py --registry $(REGISTRY)  # what assignment and shadows cost PredictCase
 	$(PY) -m supportability.benchmarks.batch --cases 1000000  # the model, the local engine and Spark local[2] on one file
+	$(PY) -m supportability.benchmarks.boosted --out .cache/bench/boosted.json  # linear vs boosted vs Bayes, with and without interactions; xgboost.spark vs single-node training
 
 clean: ## remove build output (keeps the venv and the registry)
 	rm -rf clients/java/target .cache/stamps
