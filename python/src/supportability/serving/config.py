@@ -37,10 +37,11 @@ class ServerConfig:
         "it, so a flood from one connection queues in the client, not in this server; 0 = no limit",
     )
     shed_deadline_margin_seconds: float = _setting(
-        0.001,
+        0.0,
         "a call with less than this left of its deadline when its handler starts (it waited in gRPC's queue) "
-        "is shed with RESOURCE_EXHAUSTED, unparsed; about a PredictCase's own time, so that an idle server "
-        "never refuses a short deadline it could meet; 0 = only calls already past their deadline are refused",
+        "is shed with RESOURCE_EXHAUSTED, unparsed; 0 (the default) = only calls already past their deadline "
+        "are refused: the server cannot tell a call that waited from one sent with a short deadline, and an "
+        "idle server must not call the latter overloaded",
     )
     shed_retry_delay_seconds: float = _setting(0.05, "retry delay suggested to shed callers (RetryInfo)")
     shutdown_grace_seconds: float = _setting(10.0, "on SIGTERM, how long in-flight calls may take to finish")
