@@ -34,6 +34,7 @@ from supportability.client import Client
 from supportability.experiments.definition import Arm, new_experiment
 from supportability.experiments.store import ExperimentStore
 from supportability.registry import Registry
+from supportability.testing import registry_with_twins
 from supportability.v1 import prediction_service_pb2
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -55,14 +56,7 @@ def _registry(source: Path, name: str, mode: str, weight: float) -> Path:
     """A registry holding the promoted version and a byte-identical twin, with `mode` running."""
     root = WORKDIR / f"registry-{name}"
     shutil.rmtree(root, ignore_errors=True)
-    original = Registry(source).promoted_version()
-    assert original is not None, f"no promoted model in {source}"
-    twin = f"{original}-twin"
-    for version in (original, twin):
-        shutil.copytree(source / "versions" / original, root / "versions" / version)
-        manifest = root / "versions" / version / "manifest.json"
-        manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"version": version}))
-    Registry(root).promote(original)
+    original, twin = registry_with_twins(source, root, "-twin")
     if mode:
         experiments = ExperimentStore(Registry(root))
         arms = [Arm(original, weight), Arm(twin, round(1 - weight, 12))]

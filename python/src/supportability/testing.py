@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import shutil
@@ -140,6 +141,23 @@ class McpHttpProcess:
                 self.process.wait()
         self._log.close()
         self._dir.cleanup()
+
+
+def registry_with_twins(source: Path, root: Path, *suffixes: str) -> list[str]:
+    """A registry at `root` holding `source`'s promoted version, promoted, and a byte-identical copy
+    of it under the version's name + each suffix (cheaper than training again). Returns the
+    versions, the original first."""
+    from supportability.registry import Registry
+
+    original = Registry(source).promoted_version()
+    assert original is not None, f"no promoted model in {source}"
+    versions = [original, *(original + suffix for suffix in suffixes)]
+    for version in versions:
+        shutil.copytree(source / "versions" / original, root / "versions" / version)
+        manifest = root / "versions" / version / "manifest.json"
+        manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"version": version}))
+    Registry(root).promote(original)
+    return versions
 
 
 def free_port() -> int:

@@ -5,8 +5,6 @@ with no failed call. The log holds the assignment with its propensity."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from supportability.experiments.definition import Arm, new_experiment
 from supportability.experiments.store import ExperimentStore
 from supportability.online.sql_store import SqlStore
 from supportability.registry import Registry
-from supportability.testing import ServerProcess
+from supportability.testing import ServerProcess, registry_with_twins
 from supportability.v1 import model_service_pb2, outcome_pb2
 from supportability.v1 import support_case_pb2 as sc
 
@@ -48,16 +46,9 @@ def registry(registry_path: Path, tmp_path: Path) -> tuple[Registry, list[str]]:
     """A copy of the registry with the promoted version, a byte-identical twin under a new name,
     and a third copy whose weights were tampered with (it fails its checksum)."""
     root = tmp_path / "registry"
-    original = Registry(registry_path).promoted_version()
-    assert original is not None
-    versions = [original, f"{original}-twin", f"{original}-broken"]
-    for version in versions:
-        shutil.copytree(registry_path / "versions" / original, root / "versions" / version)
-        manifest_path = root / "versions" / version / "manifest.json"
-        manifest_path.write_text(json.dumps(json.loads(manifest_path.read_text()) | {"version": version}))
+    versions = registry_with_twins(registry_path, root, "-twin", "-broken")
     with (root / "versions" / versions[2] / "arrays.npz").open("ab") as f:
         f.write(b"tampered")
-    Registry(root).promote(original)
     return Registry(root), versions
 
 

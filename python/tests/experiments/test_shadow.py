@@ -3,9 +3,7 @@ stored under one prediction id, and a failing, slow or flooded shadow never reac
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import threading
 import time
@@ -27,6 +25,7 @@ from supportability.registry import Registry
 from supportability.serving import predictor as predictor_module
 from supportability.serving.predictor import Predictor
 from supportability.serving.shadow_process import ShadowProcess
+from supportability.testing import registry_with_twins
 from supportability.v1 import prediction_pb2, prediction_service_pb2
 from supportability.v1 import support_case_pb2 as sc
 
@@ -46,14 +45,7 @@ FIXED_ID = uuid.UUID("01900000-0000-7000-8000-000000000001")
 @pytest.fixture
 def registry(registry_path: Path, tmp_path: Path) -> tuple[Registry, str, str]:
     root = tmp_path / "registry"
-    original = Registry(registry_path).promoted_version()
-    assert original is not None
-    shadow = f"{original}-shadow"
-    for version in (original, shadow):
-        shutil.copytree(registry_path / "versions" / original, root / "versions" / version)
-        path = root / "versions" / version / "manifest.json"
-        path.write_text(json.dumps(json.loads(path.read_text()) | {"version": version}))
-    Registry(root).promote(original)
+    original, shadow = registry_with_twins(registry_path, root, "-shadow")
     return Registry(root), original, shadow
 
 

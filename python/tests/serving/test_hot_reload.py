@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from supportability.client import Client
 from supportability.errors import SupportabilityError
 from supportability.registry import Registry
-from supportability.testing import ServerProcess
+from supportability.testing import ServerProcess, registry_with_twins
 from supportability.v1 import support_case_pb2 as sc
 
 CASE = sc.SupportCase(subject="Card reader offline", body="The terminal will not connect.", channel=sc.CHANNEL_PHONE)
@@ -27,16 +27,7 @@ def two_versions(registry_path: Path, tmp_path: Path) -> tuple[Path, str, str]:
     """A copy of the registry holding the promoted version and a byte-identical twin under a
     new version name (cheaper than training twice; the swap is what is under test)."""
     registry = tmp_path / "registry"
-    original = Registry(registry_path).promoted_version()
-    (registry / "versions").mkdir(parents=True)
-    shutil.copytree(registry_path / "versions" / original, registry / "versions" / original)
-    twin = f"{original}-twin"
-    shutil.copytree(registry / "versions" / original, registry / "versions" / twin)
-    manifest_path = registry / "versions" / twin / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["version"] = twin
-    manifest_path.write_text(json.dumps(manifest))
-    Registry(registry).promote(original)
+    original, twin = registry_with_twins(registry_path, registry, "-twin")
     return registry, original, twin
 
 
