@@ -13,12 +13,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
+
+from supportability.online.store import LoggedPrediction
 
 
 class ServerProcess:
@@ -158,6 +161,31 @@ def registry_with_twins(source: Path, root: Path, *suffixes: str) -> list[str]:
         manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"version": version}))
     Registry(root).promote(original)
     return versions
+
+
+def logged_prediction(n: int, **fields: Any) -> LoggedPrediction:
+    """A plausible logged prediction numbered `n` (its id, case and minute follow from it), for store
+    tests; `fields` overrides any column."""
+    defaults: dict[str, Any] = {
+        "prediction_id": f"01900000-0000-7000-8000-{n:012d}",
+        "case_id": f"case-{n}",
+        "model_version": "v1",
+        "predict_time": datetime(2026, 12, 1, 9, n % 60, tzinfo=UTC),
+        "latency_ms": 0.4,
+        "routing": (("payouts", 0.8), ("disputes", 0.15), ("refunds", 0.05)),
+        "escalation_probability": 0.3,
+        "urgency_level": "high",
+        "csat_risk_probability": 0.2,
+        "resolution_p50_hours": 4.0,
+        "resolution_p90_hours": 20.0,
+        "decision_action": "auto_route",
+        "decision_confidence": 0.8,
+        "decision_threshold": 0.6,
+        "inputs": {"channel": "email", "body_chars": 120},
+        "case_text": None,
+        "prediction": b"",
+    }
+    return LoggedPrediction(**(defaults | fields))
 
 
 def free_port() -> int:

@@ -14,29 +14,11 @@ from sqlalchemy import text
 from supportability.online import database
 from supportability.online.sql_store import SqlStore
 from supportability.online.store import LoggedPrediction, SchemaError
+from supportability.testing import logged_prediction
 
 
 def _prediction(n: int, **assignment: object) -> LoggedPrediction:
-    return LoggedPrediction(
-        prediction_id=f"01900000-0000-7000-8000-{n:012d}",
-        case_id=f"case-{n}",
-        model_version="v1",
-        predict_time=datetime(2026, 12, 1, 9, n, tzinfo=UTC),
-        latency_ms=0.4,
-        routing=(("payouts", 0.8),),
-        escalation_probability=0.3,
-        urgency_level="high",
-        csat_risk_probability=0.2,
-        resolution_p50_hours=4.0,
-        resolution_p90_hours=20.0,
-        decision_action="auto_route",
-        decision_confidence=0.8,
-        decision_threshold=0.6,
-        inputs={"channel": "email"},
-        case_text=None,
-        prediction=b"",
-        **assignment,  # type: ignore[arg-type]
-    )
+    return logged_prediction(n, routing=(("payouts", 0.8),), inputs={"channel": "email"}, **assignment)
 
 
 def test_the_assignment_round_trips(store_url: str) -> None:

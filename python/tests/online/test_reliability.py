@@ -120,7 +120,8 @@ def test_kill_9_loses_no_acknowledged_outcome(registry_path, store_url):
 
 
 def test_the_same_outcome_sent_20_times_at_once_is_stored_once(registry_path, store_url):
-    with ServerProcess(registry_path, "--store", store_url) as server:
+    metrics_port = free_port()
+    with ServerProcess(registry_path, "--store", store_url, "--metrics-address", f"127.0.0.1:{metrics_port}") as server:
         client = Client(server.target)
         [prediction_id] = _predict(client, 1, "dup")
         outcome = Outcome(prediction_id=prediction_id, resolved_queue="payouts", escalated=True)
@@ -135,6 +136,9 @@ def test_the_same_outcome_sent_20_times_at_once_is_stored_once(registry_path, st
         record = client.get_prediction_record(prediction_id=prediction_id).prediction_record
         assert len(record.revisions) == 1
         assert record.recorded_outcome.outcome.resolved_queue == "payouts"
+        # The writer reports each commit's groups with the round's results: all 21 calls, in fewer commits.
+        metrics = _metrics(metrics_port)
+        assert "supportability_outcome_commit_groups_sum 21.0" in metrics
 
 
 def test_a_stopped_database_degrades_outcomes_not_predictions(registry_path, postgres: PostgresServer):

@@ -19,28 +19,17 @@ from supportability.online.store import (
     PredictionNotFound,
     SchemaError,
 )
+from supportability.testing import logged_prediction
 
 QUEUES = {"payouts", "disputes", "refunds"}
 
 
 def _prediction(n: int, *, case_id: str = "", version: str = "v1", when: datetime | None = None) -> LoggedPrediction:
-    return LoggedPrediction(
-        prediction_id=f"01900000-0000-7000-8000-{n:012d}",
+    return logged_prediction(
+        n,
         case_id=case_id or f"case-{n}",
         model_version=version,
         predict_time=when or datetime.now(UTC),
-        latency_ms=0.4,
-        routing=(("payouts", 0.8), ("disputes", 0.15), ("refunds", 0.05)),
-        escalation_probability=0.3,
-        urgency_level="high",
-        csat_risk_probability=0.2,
-        resolution_p50_hours=4.0,
-        resolution_p90_hours=20.0,
-        decision_action="auto_route",
-        decision_confidence=0.8,
-        decision_threshold=0.6,
-        inputs={"channel": "email", "body_chars": 120},
-        case_text=None,
         prediction=b"\x0a\x01x",
     )
 

@@ -22,7 +22,7 @@ from supportability.online.sql_store import SqlStore
 from supportability.online.store import LoggedPrediction, OutcomeValues, OutcomeWrite, StoredOutcome
 from supportability.online.training_data import MissingCaseText, outcome_cases
 from supportability.registry import Registry
-from supportability.testing import ServerProcess
+from supportability.testing import ServerProcess, logged_prediction
 
 PLAN = simulate.SimulationPlan(cases=400, rate=500.0, seed=21, outcome_delay_seconds=0.01)
 
@@ -112,10 +112,9 @@ def test_without_case_text_it_fails_clearly_and_a_cases_file_supplies_it(simulat
 def _record(n: int, case_id: str, text: str | None, **values: object) -> tuple[LoggedPrediction, StoredOutcome]:
     now = datetime.now(UTC)
     prediction_id = f"01900000-0000-7000-8000-{n:012d}"
-    prediction = LoggedPrediction(
-        prediction_id=prediction_id,
+    prediction = logged_prediction(
+        n,
         case_id=case_id,
-        model_version="v1",
         predict_time=now,
         latency_ms=1.0,
         routing=(("payouts", 0.7), ("refunds", 0.2)),
@@ -129,7 +128,6 @@ def _record(n: int, case_id: str, text: str | None, **values: object) -> tuple[L
         decision_threshold=0.9,
         inputs={"channel": "chat", "language": "de", "support_plan": "premium", "disputes_30d": 2},
         case_text=text,
-        prediction=b"",
     )
     outcome = StoredOutcome(prediction_id, case_id, "v1", OutcomeValues(**values), None, False, now, now)
     return prediction, outcome

@@ -13,6 +13,7 @@ is `StoreUnavailable` (the service answers UNAVAILABLE, which callers retry), ne
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,6 +75,19 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.OperationalError) as exc:
+        # sqlite3's own errors come from the writer's statements sent straight to the driver.
+        if isinstance(exc, sqlite3.OperationalError) or is_unavailable(exc):
+            raise StoreUnavailable(
+                f"the online store is unavailable: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            ) from exc
+        raise
+
+
 class ManagedSessions:
     """One session per operation: commit on success, roll back on error, database errors translated."""
 
@@ -84,16 +98,24 @@ class ManagedSessions:
     def __call__(self) -> Iterator[Session]:
         session = self._make()
         try:
-            with session.begin():
+            with _translated_errors(), session.begin():
                 yield session
-        except SQLAlchemyError as exc:
-            if is_unavailable(exc):
-                raise StoreUnavailable(
-                    f"the online store is unavailable: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-                ) from exc
-            raise
         finally:
             session.close()
+
+
+class ManagedTransactions:
+    """One Core transaction per write, as `ManagedSessions` does for reads. Every write is a Core
+    statement, and a round on a bare connection costs about half the CPU of one on an ORM session
+    (measured: 0.65-0.77 against 1.27-1.30 ms for a one-outcome round), which the writer pays per commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[Connection]:
+        with _translated_errors(), self._engine.begin() as connection:
+            yield connection
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import (
+    Connection,
     CursorResult,
     Engine,
     String,
@@ -34,7 +35,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from supportability.online import database
 from supportability.online.columns import decoded_json, outcome_frame, paused_gc
@@ -126,6 +126,18 @@ _UPDATE_OUTCOMES = (
     .where(OUTCOMES.c.prediction_id == bindparam("key"))
     .values(**{name: bindparam(name) for name in OUTCOME_COLUMNS if name != "prediction_id"})
 )
+# The round's reads on SQLite, straight to the driver: through SQLAlchemy, a one-outcome round's
+# statements cost more CPU than its commit (the IN lists are filled in per round).
+_SQLITE_TARGETS_BY_ID = "SELECT prediction_id, case_id, model_version FROM predictions WHERE prediction_id IN ({})"
+_SQLITE_TARGETS_BY_CASE = (
+    "SELECT prediction_id, case_id, model_version FROM predictions WHERE case_id IN ({}) ORDER BY prediction_id"
+)
+_SQLITE_OUTCOMES_BY_ID = f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes WHERE prediction_id IN ({{}})"
+_SQLITE_OUTCOMES_BY_CASE = (
+    f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes"
+    " WHERE prediction_id IN (SELECT prediction_id FROM predictions WHERE case_id IN ({}))"
+)
+_OUTCOME_BOOLEANS = [OUTCOME_COLUMNS.index(name) for name in ("escalated", "decision_overridden", "outside_label_set")]
 # The routing label set of a model version, or None when the version is unknown here.
 KnownQueues = Callable[[str], Collection[str] | None]
 
@@ -135,6 +147,26 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _from_sqlite_outcome(stored: Sequence[Any]) -> dict[str, Any]:
+    """An outcome row as SQLite stores it, typed as SQLAlchemy would read it back."""
+    row = list(stored)
+    for i in _OUTCOME_TIMES:
+        row[i] = None if row[i] is None else datetime.fromisoformat(row[i])
+    for i in _OUTCOME_BOOLEANS:
+        row[i] = None if row[i] is None else bool(row[i])
+    articles = row[_OUTCOME_ARTICLES]
+    row[_OUTCOME_ARTICLES] = None if articles is None else json.loads(articles)
+    return dict(zip(OUTCOME_COLUMNS, row, strict=True))
+
+
+def _sqlite_in(statement: str, connection: Any, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    """`statement`'s rows for every key, through the driver, IN lists of at most IN_CHUNK."""
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(keys):
+        rows += connection.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
@@ -216,6 +248,7 @@ class _Round:
         pid, case_id, version = target
         given = write.values.given()
         row = trial.get(pid) or self.state.get(pid)
+        new = row is None
         if row is None:
             row = dict.fromkeys(OUTCOME_COLUMNS) | {
                 "prediction_id": pid,
@@ -251,25 +284,36 @@ class _Round:
                 "request_id": write.request_id,
             }
         )
+        if new:  # what was sent is what is stored: no need to read it back out of the row (most writes)
+            return StoredOutcome(
+                pid,
+                case_id,
+                version,
+                write.values,
+                _utc(row["occur_time"]),
+                row["outside_label_set"],
+                self.now,
+                self.now,
+            )
         return _stored(row, case_id, version)
 
-    def flush(self, session: Session) -> None:
+    def flush(self, connection: Connection) -> None:
         """Write the round back: new rows, changed rows and revisions, one statement each."""
-        if session.get_bind().dialect.name == "sqlite":
-            self._insert_on_sqlite(session)
+        if connection.dialect.name == "sqlite":
+            self._insert_on_sqlite(connection)
         else:
             if self.created:
-                session.execute(_INSERT_OUTCOMES, [self.state[pid] for pid in sorted(self.created)])
+                connection.execute(_INSERT_OUTCOMES, [self.state[pid] for pid in sorted(self.created)])
             if self.revisions:
-                session.execute(_INSERT_REVISIONS, self.revisions)
+                connection.execute(_INSERT_REVISIONS, self.revisions)
         changed = sorted(self.changed - self.created)
         if changed:
             columns = [name for name in OUTCOME_COLUMNS if name != "prediction_id"]
-            session.execute(
+            connection.execute(
                 _UPDATE_OUTCOMES, [{"key": pid, **{n: self.state[pid][n] for n in columns}} for pid in changed]
             )
 
-    def _insert_on_sqlite(self, session: Session) -> None:
+    def _insert_on_sqlite(self, connection: Connection) -> None:
         """The inserts as tuples in SQLite's storage format, as the prediction log does: binding a
         round's times and JSON through SQLAlchemy cost more than the inserts themselves."""
         now = _sqlite_time(self.now)
@@ -284,7 +328,6 @@ class _Round:
                 row[i] = stored_time(row[i])
             row[_OUTCOME_ARTICLES] = _to_json(row[_OUTCOME_ARTICLES])  # None as JSON null, as SQLAlchemy stores it
             rows.append(tuple(row))
-        connection = session.connection()
         if rows:
             connection.exec_driver_sql(_SQLITE_OUTCOMES, rows)
         if self.revisions:
@@ -342,7 +385,7 @@ class SqlStore:
         except BaseException:  # a refused store leaves no connection behind
             self.close()
             raise
-        self._write = database.ManagedSessions(self._writer_engine)
+        self._write = database.ManagedTransactions(self._writer_engine)
         self._read = database.ManagedSessions(self._reader_engine)
         self._known_queues = known_queues or (lambda _version: None)
         dialect = self._writer_engine.dialect.name
@@ -361,21 +404,21 @@ class SqlStore:
     def log_predictions(self, predictions: Sequence[LoggedPrediction]) -> None:
         if not predictions:
             return
-        with self._write() as session:
+        with self._write() as connection:
             if self._writer_engine.dialect.name == "sqlite":
                 # Every served prediction passes here: SQLAlchemy's per-row binding cost more than
                 # SQLite's insert, so rows go to the driver as tuples, already in its storage format.
-                session.connection().exec_driver_sql(_SQLITE_LOG, [_sqlite_row(p) for p in predictions])
+                connection.exec_driver_sql(_SQLITE_LOG, [_sqlite_row(p) for p in predictions])
             else:
                 rows = [{name: getattr(p, name) for name in _PREDICTION_FIELDS} for p in predictions]
-                session.execute(self._insert_ignoring(PREDICTIONS), rows)
+                connection.execute(self._insert_ignoring(PREDICTIONS), rows)
 
     def log_shadow_predictions(self, shadows: Sequence[ShadowPrediction]) -> None:
         if not shadows:
             return
         rows = [{name: getattr(s, name) for name in ShadowPrediction.__slots__} for s in shadows]
-        with self._write() as session:
-            session.execute(self._insert_ignoring(ShadowPredictionRow.__table__), rows)
+        with self._write() as connection:
+            connection.execute(self._insert_ignoring(ShadowPredictionRow.__table__), rows)
 
     def shadow_predictions(self, prediction_id: str) -> list[ShadowPrediction]:
         """The shadow predictions stored under a served prediction's id, by version."""
@@ -427,53 +470,70 @@ class SqlStore:
         read every target and current outcome at once, merge in Python, write back in bulk."""
         now = datetime.now(UTC)
         writes = [w for group in groups for w in group]
-        with self._write() as session:
+        with self._write() as connection:
             if self._writer_engine.dialect.name == "postgresql":
                 # One outcome writer at a time across server processes, so read-merge-write is safe
                 # (SQLite's BEGIN IMMEDIATE already holds its only write lock).
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITER_LOCK})
-            round_ = _Round(self._targets(session, writes), self._current(session, writes), self._outside, now)
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITER_LOCK})
+            round_ = _Round(self._targets(connection, writes), self._current(connection, writes), self._outside, now)
             results: list[list[StoredOutcome] | StoreError] = []
             for group in groups:
                 try:
                     results.append(round_.apply(group))
                 except (PredictionNotFound, OutcomeConflict) as exc:
                     results.append(exc)
-            round_.flush(session)
+            round_.flush(connection)
         return results
 
-    def _targets(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    def _targets(
+        self, connection: Connection, writes: Sequence[OutcomeWrite]
+    ) -> dict[tuple[str, str], tuple[str, str, str]]:
         """(prediction_id, case_id) of each write -> (prediction_id, case_id, model_version) of its prediction."""
+        ids = sorted({w.prediction_id for w in writes if w.prediction_id})
+        cases = sorted({w.case_id for w in writes if not w.prediction_id})
+        if connection.dialect.name == "sqlite":
+            driver = connection.connection.driver_connection
+            by_id, by_case = (
+                _sqlite_in(_SQLITE_TARGETS_BY_ID, driver, ids),
+                _sqlite_in(_SQLITE_TARGETS_BY_CASE, driver, cases),
+            )
+        else:
+            by_id = [r for c in _chunks(ids) for r in connection.execute(_TARGETS_BY_ID, {"ids": c})]
+            by_case = [r for c in _chunks(cases) for r in connection.execute(_TARGETS_BY_CASE, {"cases": c})]
         found: dict[tuple[str, str], tuple[str, str, str]] = {}
-        for chunk in _chunks(sorted({w.prediction_id for w in writes if w.prediction_id})):
-            for pid, case, version in session.execute(_TARGETS_BY_ID, {"ids": chunk}):
-                found[(pid, "")] = (pid, case, version)
-        for chunk in _chunks(sorted({w.case_id for w in writes if not w.prediction_id})):
-            # Ascending ids: the last one seen for a case is its latest prediction (UUIDv7 sorts by time).
-            for pid, case, version in session.execute(_TARGETS_BY_CASE, {"cases": chunk}):
-                found[("", case)] = (pid, case, version)
+        for pid, case, version in by_id:
+            found[(pid, "")] = (pid, case, version)
+        # Ascending ids: the last one seen for a case is its latest prediction (UUIDv7 sorts by time).
+        for pid, case, version in by_case:
+            found[("", case)] = (pid, case, version)
         return found
 
-    def _target(self, session: Session, prediction_id: str, case_id: str) -> tuple[str, str, str]:
+    def _target(self, connection: Connection, prediction_id: str, case_id: str) -> tuple[str, str, str]:
         if prediction_id:
-            found = session.execute(_TARGETS_BY_ID, {"ids": [prediction_id]}).all()
+            found = connection.execute(_TARGETS_BY_ID, {"ids": [prediction_id]}).all()
         else:
-            found = session.execute(_TARGETS_BY_CASE, {"cases": [case_id]}).all()
+            found = connection.execute(_TARGETS_BY_CASE, {"cases": [case_id]}).all()
         if not found:
             raise PredictionNotFound(prediction_id, case_id)
         pid, case, version = found[-1]  # by case, ids ascend: the last is the latest prediction
         return pid, case, version
 
-    def _current(self, session: Session, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
+    def _current(self, connection: Connection, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
         """The stored outcome rows the writes may touch, by prediction id, as column dicts."""
-        rows: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(sorted({w.prediction_id for w in writes if w.prediction_id})):
-            for row in session.execute(_OUTCOMES_BY_ID, {"ids": chunk}).mappings():
-                rows[row["prediction_id"]] = dict(row)
-        for chunk in _chunks(sorted({w.case_id for w in writes if not w.prediction_id})):
-            for row in session.execute(_OUTCOMES_BY_CASE, {"cases": chunk}).mappings():
-                rows[row["prediction_id"]] = dict(row)
-        return rows
+        ids = sorted({w.prediction_id for w in writes if w.prediction_id})
+        cases = sorted({w.case_id for w in writes if not w.prediction_id})
+        if connection.dialect.name == "sqlite":
+            driver = connection.connection.driver_connection
+            stored = _sqlite_in(_SQLITE_OUTCOMES_BY_ID, driver, ids) + _sqlite_in(
+                _SQLITE_OUTCOMES_BY_CASE, driver, cases
+            )
+            rows = [_from_sqlite_outcome(row) for row in stored]
+        else:
+            rows = [dict(r) for c in _chunks(ids) for r in connection.execute(_OUTCOMES_BY_ID, {"ids": c}).mappings()]
+            rows += [
+                dict(r) for c in _chunks(cases) for r in connection.execute(_OUTCOMES_BY_CASE, {"cases": c}).mappings()
+            ]
+        return {row["prediction_id"]: row for row in rows}
 
     def _outside(self, model_version: str, queue: str | None) -> bool:
         known = self._known_queues(model_version)
@@ -483,7 +543,7 @@ class SqlStore:
 
     def prediction_record(self, *, prediction_id: str = "", case_id: str = "") -> PredictionRecord:
         with self._read() as session:
-            found_id, case, version = self._target(session, prediction_id, case_id)
+            found_id, case, version = self._target(session.connection(), prediction_id, case_id)
             prediction = session.get_one(PredictionRow, found_id)
             outcome = session.get(OutcomeRow, found_id)
             revisions = session.scalars(
@@ -582,12 +642,12 @@ class SqlStore:
 
     def prune(self, before: datetime) -> int:
         old = select(PredictionRow.prediction_id).where(PredictionRow.predict_time < before)
-        with self._write() as session:
+        with self._write() as connection:
             # Children first: SQLite enforces ON DELETE CASCADE only with foreign keys on, so do not rely on it.
-            session.execute(delete(OutcomeRevisionRow).where(OutcomeRevisionRow.prediction_id.in_(old)))
-            session.execute(delete(OutcomeRow).where(OutcomeRow.prediction_id.in_(old)))
-            session.execute(delete(ShadowPredictionRow).where(ShadowPredictionRow.predict_time < before))
-            return _rowcount(session.execute(delete(PredictionRow).where(PredictionRow.predict_time < before)))
+            connection.execute(delete(OutcomeRevisionRow).where(OutcomeRevisionRow.prediction_id.in_(old)))
+            connection.execute(delete(OutcomeRow).where(OutcomeRow.prediction_id.in_(old)))
+            connection.execute(delete(ShadowPredictionRow).where(ShadowPredictionRow.predict_time < before))
+            return _rowcount(connection.execute(delete(PredictionRow).where(PredictionRow.predict_time < before)))
 
     def ping(self) -> None:
         with self._read() as session:

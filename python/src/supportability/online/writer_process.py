@@ -164,6 +164,8 @@ class WriterProcess:
                 break
             kind = message[0]
             if kind == "results":
+                for groups in message[2]:
+                    self._events.committed_outcomes(groups)
                 for key, failed, value in message[1]:
                     future = self._waiting.pop(key)
                     if failed:
@@ -175,8 +177,6 @@ class WriterProcess:
             elif kind == "dropped":
                 self.dropped += message[2]
                 self._events.dropped(message[1], message[2])
-            elif kind == "committed":
-                self._events.committed_outcomes(message[1])
             elif kind == "store_up":
                 self.store_up = message[1]
                 self._events.store_up(message[1])
@@ -235,15 +235,16 @@ def _child_main(conn: Connection, store_url: str, registry_path: str, queue_size
     except Exception as exc:
         send("error", exc if isinstance(exc, StoreError) else StoreUnavailable(str(exc)))
         return
+    committed: list[int] = []  # outcome groups per commit, since the last results message
     events = WriterEvents(
         written=lambda n: send("written", n),
         dropped=lambda reason, n: send("dropped", reason, n),
-        committed_outcomes=lambda n: send("committed", n),
+        committed_outcomes=committed.append,  # sent with the round's results: one message, one wake-up
         store_up=lambda up: send("store_up", up),
     )
     rounds = Rounds(store, to_logged=logged_prediction, events=events)
     send("ready")
-    _serve(conn, rounds, queue_size, send)
+    _serve(conn, rounds, queue_size, send, committed)
     store.close()
 
 
@@ -256,7 +257,7 @@ def _result(key: int, future: Future[Any]) -> tuple[int, bool, Any]:
     return key, True, exc if isinstance(exc, StoreError) else StoreUnavailable(repr(exc))
 
 
-def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[..., None]) -> None:
+def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[..., None], committed: list[int]) -> None:
     """The child's one thread: read what the pipe holds, then write it in rounds (no hand-off to
     another thread: each one costs the round a wake-up). Predictions linger as in OnlineWriter."""
     predictions: list[Any] = []
@@ -299,8 +300,10 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
             part = slice(start, start + MAX_OUTCOME_GROUPS_PER_ROUND)
             rounds.write_outcomes(jobs[part])
             # One message for the round's callers: a message each cost the parent a wake-up each.
-            send("results", [_result(key, future) for key, (_, future) in zip(keys[part], jobs[part], strict=True)])
+            results = [_result(key, future) for key, (_, future) in zip(keys[part], jobs[part], strict=True)]
+            send("results", results, committed.copy())
+            committed.clear()
         if flushes:
-            send("results", [(key, False, True) for key in flushes])
+            send("results", [(key, False, True) for key in flushes], [])
         if not (predictions or jobs or flushes) and not rounds.store_up:
             rounds.check_store()
