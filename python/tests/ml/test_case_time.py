@@ -45,3 +45,11 @@ def test_an_older_model_reads_a_given_time_and_puts_a_missing_one_at_the_trainin
     assert batch[1, column] == (2.0 - 1.0) / 0.5
     assert old.transform_one(case)[column] == 0.0
     np.testing.assert_allclose(old.transform_one(dated), batch[1], rtol=0, atol=1e-12)
+
+
+def test_an_older_model_gives_a_batch_the_features_of_each_case_alone(small_model, small_data):
+    old = _with_time_column(small_model[0].context, mean_years=1.0)
+    cases = [*small_data.cases[:50], dataclasses.replace(small_data.cases[0], create_time=None)]
+    for now in (None, datetime(2027, 3, 1)):
+        batch = old.transform(cases, now)
+        assert all(np.array_equal(old.transform_one(c, now), row) for c, row in zip(cases, batch, strict=True))

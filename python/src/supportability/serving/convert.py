@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from supportability.domain import Case
 from supportability.experiments.definition import Experiment
@@ -85,14 +85,22 @@ def case_from_proto(message: support_case_pb2.SupportCase) -> Case:
 
 
 def prediction_to_proto(
-    result: CaseResult, *, case_id: str, model_version: str, prediction_id: str = ""
+    result: CaseResult,
+    *,
+    case_id: str,
+    model_version: str,
+    prediction_id: str = "",
+    new: Callable[..., prediction_pb2.CasePrediction] = prediction_pb2.CasePrediction,
 ) -> prediction_pb2.CasePrediction:
     """A `CaseResult` as a `CasePrediction`; tasks the model does not serve stay unset.
 
+    `new` makes the empty message from its ids: pass a response's `predictions.add` to build the
+    prediction in place, in the response's memory, instead of as a message of its own that the
+    response then copies (a third of the cost of a batch's responses).
     Repeated fields are filled with `add(...)`, about twice as fast as `extend` with new
     messages — this runs once per case of every batch.
     """
-    out = prediction_pb2.CasePrediction(case_id=case_id, model_version=model_version, prediction_id=prediction_id)
+    out = new(case_id=case_id, model_version=model_version, prediction_id=prediction_id)
     if result.routing is not None:
         queues = out.routing.top_queues
         for queue, probability in result.routing:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from os import PathLike
 
 import grpc
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 
 from supportability import errors
 from supportability.client import batch_predict_cases_request, predict_case_request
@@ -209,13 +210,14 @@ class Predictor:
         routes = routing.routes(
             self.experiments, cases, request.model_version, request_id, "support_cases[{}]"
         )  # a unit per case
-        predictions: list[prediction_pb2.CasePrediction] = []
+        response = prediction_service_pb2.BatchPredictCasesResponse(request_id=request_id)
         for start in range(0, len(cases), BATCH_CHUNK):
             if deadline is not None and time.monotonic() > deadline:
                 raise errors.deadline_exceeded(request_id)
             chunk = slice(start, start + BATCH_CHUNK)
-            predictions += self._predict(cases[chunk], None if routes is None else routes[chunk], request, request_id)
-        return prediction_service_pb2.BatchPredictCasesResponse(predictions=predictions, request_id=request_id)
+            routed = None if routes is None else routes[chunk]
+            self._predict(cases[chunk], routed, request, request_id, into=response.predictions)
+        return response
 
     def _predict_one(
         self,
@@ -246,16 +248,21 @@ class Predictor:
         routes: Sequence[Routed] | None,
         request: _Request,
         request_id: str,
+        into: RepeatedCompositeFieldContainer[prediction_pb2.CasePrediction] | None = None,
     ) -> list[prediction_pb2.CasePrediction]:
         """Each case on its arm's model (else the requested or promoted one), one vectorised call per
-        model; then the shadows' jobs are offered, off the request path."""
+        model; then the shadows' jobs are offered, off the request path. `into` (a response's
+        repeated field) receives the predictions in the cases' order."""
         if not routes or routes[0].model is None:  # no experiment runs, or the request named its version
-            return self._run(self._model_for(request.model_version, request_id), cases, request.options, routes)
+            model = self._model_for(request.model_version, request_id)
+            return self._run(model, cases, request.options, routes, into)
         by_index: dict[int, prediction_pb2.CasePrediction] = {}
         for model, index in routing.by_model(routes):
             done = self._run(model, [cases[i] for i in index], request.options, [routes[i] for i in index])
             by_index.update(zip(index, done, strict=True))
         predictions = [by_index[i] for i in range(len(cases))]
+        if into is not None:  # the models answered out of order: copied into place
+            into.extend(predictions)
         for job in routing.shadow_jobs(routes, cases, predictions):
             self.shadows.offer(job)
         return predictions
@@ -270,6 +277,7 @@ class Predictor:
         cases: Sequence[support_case_pb2.SupportCase],
         options: prediction_pb2.PredictionOptions,
         routes: Sequence[Routed] | None = None,
+        into: RepeatedCompositeFieldContainer[prediction_pb2.CasePrediction] | None = None,
     ) -> list[prediction_pb2.CasePrediction]:
         started = time.perf_counter()
         plain = [convert.case_from_proto(c) for c in cases]
@@ -281,8 +289,9 @@ class Predictor:
         )
         version = model.info.version
         ids = new_prediction_ids(len(results))
+        new = prediction_pb2.CasePrediction if into is None else into.add
         predictions = [
-            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=i)
+            convert.prediction_to_proto(r, case_id=c.case_id, model_version=version, prediction_id=i, new=new)
             for r, c, i in zip(results, cases, ids, strict=True)
         ]
         for routed, prediction in zip(routes, predictions, strict=True) if routes is not None else ():
