@@ -3,7 +3,9 @@ writes on SQLite and on PostgreSQL, all in one run on loopback.
 
 - PredictCase with the prediction log on and off: two servers up side by side, measured in
   alternation (ALTERNATIONS times each) at concurrency 1 and 8, so the ratio is of figures taken
-  seconds apart; on this shared machine single runs swing by 10-20%. Then the log's row count
+  seconds apart; on this shared machine single runs swing by 10-20%. The ratio is of the medians,
+  its 95% interval from the rounds' paired ratios (bench/paired.py); the verdict says met only
+  when the whole interval is within the target. Then the log's row count
   against the calls the log-on server answered: the log kept up (nothing dropped) or not.
 - RecordOutcome at concurrency 8 (ghz), each call a new outcome for a distinct logged
   prediction, so every call is a real durable write; the warm-up writes outcomes of its own.
@@ -22,6 +24,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,7 @@ from pathlib import Path
 import ghz
 import targets
 import tools
+from paired import paired_interval, verdict
 from protoset import file_descriptor_set
 from supportability.client import Client
 from supportability.testing import PostgresServer
@@ -46,7 +50,7 @@ BATCH_RECORD_OUTCOMES = "supportability.v1.OutcomeService.BatchRecordOutcomes"
 BATCH_CONCURRENCY = 4
 BATCH_WARMUP = 4  # batches
 BATCH_MEASURED = 40
-ALTERNATIONS = 3  # off, on, off, on, ... per concurrency
+ALTERNATIONS = 6  # off, on, off, on, ... per concurrency: pairs for the ratio's interval
 
 
 def _predictions(address: str, prefix: str, count: int) -> None:
@@ -186,14 +190,18 @@ def render(results: dict) -> str:
     for level in ("c1", "c8"):
         runs = results["prediction_log"][level]
 
-        def mean(name: str, figure: str) -> float:
-            return sum(r[figure] for r in runs[name]) / len(runs[name])
+        def figures(name: str, figure: str) -> list[float]:
+            return [float(r[figure] or 0.0) for r in runs[name]]
 
-        on, off = mean("log_on", "calls_per_second"), mean("log_off", "calls_per_second")
-        spread = [f"{r['calls_per_second']:.0f}" for r in runs["log_on"] + runs["log_off"]]
-        lines.append(f"  {level}: on {on:8.0f}/s   off {off:8.0f}/s   on/off {on / off:5.3f}   (target >= 0.95; "
-                     f"mean p99 on {mean('log_on', 'p99_ms'):.2f} ms, off {mean('log_off', 'p99_ms'):.2f} ms; "
-                     f"runs on then off: {' '.join(spread)})")
+        on, off = figures("log_on", "calls_per_second"), figures("log_off", "calls_per_second")
+        ratio = statistics.median(on) / statistics.median(off) - 1
+        cpu_on, cpu_off = figures("log_on", "server_cpu_ms_per_call"), figures("log_off", "server_cpu_ms_per_call")
+        cpu = statistics.median(cpu_on) / statistics.median(cpu_off) - 1
+        lines.append(f"  {level}: calls/s on {statistics.median(on):6.0f} off {statistics.median(off):6.0f} (medians), "
+                     f"on/off - 1 = {verdict(ratio, paired_interval(on, off), -0.05, floor=True)} (target >= -5%)")
+        lines.append(f"       server CPU per call on/off - 1 = {cpu:+.1%} (95% CI "
+                     f"{' to '.join(f'{x:+.1%}' for x in paired_interval(cpu_on, cpu_off) or [])}); "
+                     f"rounds on: {' '.join(f'{x:.0f}' for x in on)}; off: {' '.join(f'{x:.0f}' for x in off)}")
     kept = results["prediction_log"]["kept_up"]
     lines.append(f"  the log kept {kept['logged']} of the {kept['answered']} predictions the log-on server answered")
     lines.append("online: durable outcome writes")

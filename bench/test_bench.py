@@ -15,6 +15,7 @@ from google.protobuf.internal.decoder import _DecodeVarint
 
 import experiments
 import ghz
+import paired
 import targets
 from mlserver_target import promoted_training_data
 from processes import run_command
@@ -126,6 +127,25 @@ def test_experiments_bench_ratios_are_of_medians_and_every_request_names_its_mer
     summary = experiments.summary(runs)
     assert summary["shadow"]["p99_ms_vs_none"] == pytest.approx(2.3 / 2.2 - 1)  # one wild run moves no median
     assert summary["shadow"]["server_cpu_ms_per_call_vs_none"] == pytest.approx(0.5)
+    assert summary["shadow"]["server_cpu_ms_per_call_vs_none_ci95"] == pytest.approx([0.5, 0.5])  # +50% each round
+    kept = {"answered": 10, "stored": 9}
+    shown = experiments.render({"runs": runs, "summary": summary, "shadow_kept_up": kept, "load_average": (1, 1, 1)})
+    assert "p99 rises <= 10% (shadow): +4.5% (95% CI" in shown and "not settled" in shown  # the wild rounds' spread
     requests = experiments._requests()
     merchants = {r.support_case.account.merchant_id for r in requests}
     assert len(merchants) == len(requests) == experiments.MERCHANTS and all(not r.request_id for r in requests)
+
+
+def test_paired_intervals_are_of_paired_rounds_and_a_verdict_needs_all_of_its_interval() -> None:
+    base = [1.0, 1.4, 0.8, 1.1]  # rounds that swing together leave the paired ratio alone
+    assert paired.paired_interval([1.05 * b for b in base], base) == pytest.approx([0.05, 0.05])
+    noisy = paired.paired_interval([1.0, 1.1, 0.95, 1.08], [1.0] * 4)
+    assert noisy is not None and noisy[0] < 0.0 < 0.02 < noisy[1]
+    assert paired.paired_interval([1.0], [1.0]) is None
+    assert paired.verdict(0.01, [0.0, 0.015], 0.02).endswith(": met")
+    assert paired.verdict(0.05, [0.03, 0.07], 0.02).endswith(": missed")
+    assert "not settled" in paired.verdict(0.01, noisy, 0.02)
+    # A floor (bench/online.py: the log may cost at most 5% of calls/s): met when all of the interval is above it.
+    assert paired.verdict(-0.01, [-0.03, 0.01], -0.05, floor=True).endswith(": met")
+    assert paired.verdict(-0.09, [-0.12, -0.06], -0.05, floor=True).endswith(": missed")
+    assert "not settled" in paired.verdict(-0.04, [-0.08, 0.0], -0.05, floor=True)

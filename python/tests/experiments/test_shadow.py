@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from supportability.domain import Case
 from supportability.experiments.definition import Arm, new_experiment
 from supportability.experiments.shadow import ShadowJob, ShadowScorer
 from supportability.experiments.store import ExperimentStore
@@ -23,6 +22,7 @@ from supportability.online.sql_store import SqlStore
 from supportability.online.store import ShadowPrediction
 from supportability.registry import Registry
 from supportability.serving import predictor as predictor_module
+from supportability.serving import shadow_process
 from supportability.serving.predictor import Predictor
 from supportability.serving.shadow_process import ShadowProcess
 from supportability.testing import registry_with_twins
@@ -86,14 +86,16 @@ class _Model:
 
 
 def _job(versions: tuple[str, ...]) -> ShadowJob:
-    return ShadowJob("shadow-1", "pid-1", Case(subject="s", body="b", channel="email"), versions, time.monotonic())
+    return ShadowJob("shadow-1", "pid-1", REQUEST.support_case.SerializeToString(), versions, time.monotonic())
 
 
 def _model(version: str) -> SupportModel:
     return _Model(version)  # type: ignore[return-value]  # only `info.version` is read
 
 
-def _scored(model: object, cases: Sequence[Case], prediction_ids: Sequence[str]) -> list[prediction_pb2.CasePrediction]:
+def _scored(
+    model: object, cases: Sequence[bytes], prediction_ids: Sequence[str]
+) -> list[prediction_pb2.CasePrediction]:
     version = model.info.version  # type: ignore[attr-defined]
     if version == "broken":
         raise RuntimeError("this shadow is broken")
@@ -113,7 +115,7 @@ def test_a_slow_shadow_misses_its_deadline_and_a_full_queue_never_blocks() -> No
     release = threading.Event()
 
     def slow(
-        model: object, cases: Sequence[Case], prediction_ids: Sequence[str]
+        model: object, cases: Sequence[bytes], prediction_ids: Sequence[str]
     ) -> list[prediction_pb2.CasePrediction]:
         release.wait(5)
         return _scored(model, cases, prediction_ids)
@@ -179,3 +181,53 @@ def test_the_shadow_process_starts_when_the_experiment_loads_and_again_after_it_
         assert process.counts.dropped_starting >= 1 and process.offer(_job((shadow,)))
     finally:
         process.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_the_shadow_process_runs_only_on_idle_cores_and_a_stalled_one_costs_the_request_path_no_wait(
+    registry: tuple[Registry, str, str], tmp_path: Path
+) -> None:
+    reg, original, shadow = registry
+    store_url = f"sqlite:///{tmp_path}/online.db"
+    SqlStore(store_url).close()
+    experiments = ExperimentStore(reg)
+    experiments.create(
+        new_experiment("shadow-1", [Arm(original, 1.0), Arm(shadow, 0.0)], unit="case_id", mode="shadow")
+    )
+    experiments.move("shadow-1", "start")
+    process = ShadowProcess(str(reg.path), store_url, queue_size=20)
+    process.start()
+    try:
+        assert process.wait_ready(60) and process.pid is not None
+        threads = os.listdir(f"/proc/{process.pid}/task")
+        assert {os.sched_getscheduler(int(t)) for t in threads} == {os.SCHED_IDLE}  # every thread of it
+        os.kill(process.pid, signal.SIGSTOP)  # a child that never gets a core
+        case = REQUEST.support_case.SerializeToString()
+        jobs = [ShadowJob("shadow-1", f"pid-{i}", case, (shadow,), time.monotonic()) for i in range(2_000)]
+        started = time.monotonic()
+        offered = [process.offer(job) for job in jobs]
+        assert time.monotonic() - started < 0.5  # the request path never waits on the shadow process
+        assert process.counts.dropped_full == offered.count(False) > 0  # bounded, and every drop counted
+    finally:
+        if process.pid is not None:
+            os.kill(process.pid, signal.SIGCONT)
+        process.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_the_idle_shadow_process_writes_the_store_at_normal_priority() -> None:
+    """Holding SQLite's write lock at SCHED_IDLE, a starved child would stall the outcome writer."""
+    if not shadow_process._may_leave_idle():
+        pytest.skip("this user may not leave SCHED_IDLE: the shadow process runs niced instead")
+    seen: list[int] = []
+    write = shadow_process._write_at_normal_priority(lambda _shadows: seen.append(os.sched_getscheduler(0)))
+
+    def idle_thread() -> None:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        write([])
+        seen.append(os.sched_getscheduler(0))
+
+    thread = threading.Thread(target=idle_thread)
+    thread.start()
+    thread.join()
+    assert seen == [os.SCHED_OTHER, os.SCHED_IDLE]

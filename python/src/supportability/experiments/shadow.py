@@ -1,12 +1,15 @@
 """`ShadowScorer`: shadow versions score served cases off the request path.
 
 The request path only offers a job to a bounded queue (never blocking: a full queue drops the job
-and counts it). One worker thread gathers jobs for up to `LINGER_SECONDS` (at most `BATCH`), drops
-those past their own deadline, scores the rest with each shadow model in one vectorised call, and
-stores the results in one write, under the served prediction's id, so the online report can judge
-both versions on the same outcome. Scoring case by case cost the primary more than half again its
-mean time in-process (the shadow thread holding the GIL between calls); in batches the model's
-per-case overhead is paid once per batch (benchmarks/experiments.py measures both). A shadow that raises is logged and
+and counts it). A job carries the served case in its wire form, so building it costs the request
+path one C serialisation, not a conversion, and crossing to a shadow process costs a pickle of
+bytes. `score` drops the jobs past their own deadline, scores the rest with each shadow model in
+one vectorised call, and stores the results in one write, under the served prediction's id, so
+the online report can judge both versions on the same outcome. In-process, one worker thread
+gathers jobs for up to `LINGER_SECONDS` (at most `BATCH`) and scores them; scoring case by case
+cost the primary more than half again its mean time (the shadow thread holding the GIL between
+calls), in batches the model's per-case overhead is paid once per batch. The server moves all of
+this to a process of its own (serving/shadow_process.py). A shadow that raises is logged and
 counted; nothing of a shadow (its result, its failure, its time) reaches the caller.
 """
 
@@ -19,9 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from supportability.domain import Case
 from supportability.models import SupportModel
 from supportability.online.messages import ACTION_NAMES
 from supportability.online.store import ShadowPrediction
@@ -33,17 +35,17 @@ DEADLINE_SECONDS = 2.0
 BATCH = 200  # jobs per vectorised scoring call and store write
 LINGER_SECONDS = 0.05  # how long the worker gathers jobs before scoring (well inside the deadline)
 
-# (model, cases, prediction ids) -> the CasePredictions the model would have served
-Score = Callable[[SupportModel, Sequence[Case], Sequence[str]], list[prediction_pb2.CasePrediction]]
+# (model, serialized SupportCases, prediction ids) -> the CasePredictions the model would have served
+Score = Callable[[SupportModel, Sequence[bytes], Sequence[str]], list[prediction_pb2.CasePrediction]]
 
 
-@dataclass(frozen=True, slots=True)
-class ShadowJob:
-    """Small and picklable: it may cross to a shadow process (serving/shadow_process.py)."""
+class ShadowJob(NamedTuple):
+    """Small, and a tuple: built on the request path and pickled to a shadow process
+    (serving/shadow_process.py); a frozen dataclass took about twice as long to build and to pickle."""
 
     experiment: str
     prediction_id: str
-    case: Case
+    case: bytes  # the served support_case_pb2.SupportCase, serialized
     versions: tuple[str, ...]  # the shadow versions to score it with
     offered: float  # time.monotonic() when the request path offered it (system-wide on Linux)
 
@@ -123,18 +125,21 @@ class ShadowScorer:
     def _work(self) -> None:
         while True:
             jobs = self._gather()
-            done = None in jobs
-            results = self._run([job for job in jobs if job is not None])
-            if results:
-                try:
-                    self._sink(results)
-                except Exception:  # the store is down: shadows are best effort, never retried
-                    self.counts.store_failed += len(results)
-                    log.exception("storing shadow predictions failed")
-            if done:
+            self.score([job for job in jobs if job is not None])
+            if None in jobs:
                 return
 
-    def _run(self, jobs: list[ShadowJob]) -> list[ShadowPrediction]:
+    def score(self, jobs: Sequence[ShadowJob]) -> None:
+        """Score and store a batch now, on the caller's thread (the shadow process's loop calls it)."""
+        results = self._run(jobs)
+        if results:
+            try:
+                self._sink(results)
+            except Exception:  # the store is down: shadows are best effort, never retried
+                self.counts.store_failed += len(results)
+                log.exception("storing shadow predictions failed")
+
+    def _run(self, jobs: Sequence[ShadowJob]) -> list[ShadowPrediction]:
         now = time.monotonic()
         fresh = [job for job in jobs if now - job.offered <= self.deadline_seconds]
         self.counts.dropped_late += len(jobs) - len(fresh)

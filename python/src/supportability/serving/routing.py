@@ -15,7 +15,6 @@ from supportability import errors
 from supportability.experiments.router import MissingUnit, Routed, Router
 from supportability.experiments.shadow import ShadowJob
 from supportability.models import SupportModel
-from supportability.serving import convert
 from supportability.v1 import prediction_pb2, support_case_pb2
 
 
@@ -63,7 +62,7 @@ def shadow_jobs(
     """A job for each served case that a shadow experiment's versions score, under its prediction id."""
     now = time.monotonic()
     return [
-        ShadowJob(routed.assignment.experiment, p.prediction_id, convert.case_from_proto(case), routed.shadows, now)
+        ShadowJob(routed.assignment.experiment, p.prediction_id, case.SerializeToString(), routed.shadows, now)
         for routed, case, p in zip(placed, cases, predictions, strict=True)
         if routed.shadows
     ]
