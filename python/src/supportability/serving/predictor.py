@@ -256,13 +256,17 @@ class Predictor:
         if not routes or routes[0].model is None:  # no experiment runs, or the request named its version
             model = self._model_for(request.model_version, request_id)
             return self._run(model, cases, request.options, routes, into)
-        by_index: dict[int, prediction_pb2.CasePrediction] = {}
-        for model, index in routing.by_model(routes):
-            done = self._run(model, [cases[i] for i in index], request.options, [routes[i] for i in index])
-            by_index.update(zip(index, done, strict=True))
-        predictions = [by_index[i] for i in range(len(cases))]
-        if into is not None:  # the models answered out of order: copied into place
-            into.extend(predictions)
+        groups = routing.by_model(routes)
+        if len(groups) == 1:  # one arm answers every case (a PredictCase always): nothing to reorder
+            predictions = self._run(groups[0][0], cases, request.options, routes, into)
+        else:
+            by_index: dict[int, prediction_pb2.CasePrediction] = {}
+            for model, index in groups:
+                done = self._run(model, [cases[i] for i in index], request.options, [routes[i] for i in index])
+                by_index.update(zip(index, done, strict=True))
+            predictions = [by_index[i] for i in range(len(cases))]
+            if into is not None:  # the models answered out of order: copied into place
+                into.extend(predictions)
         for job in routing.shadow_jobs(routes, cases, predictions):
             self.shadows.offer(job)
         return predictions
