@@ -84,7 +84,7 @@ def test_drop_zeroes_the_flagged_rows_and_auto_records_its_figures(noisy_data) -
     noise = noisy_data.truth["routing_noise"][routing == 0]
     assert noise.mean() > 0.5
 
-    model, _, record = train_through_noise(noisy_data, dataclasses.replace(CONFIG, noisy_labels="auto"))
+    model, _, record, _ = train_through_noise(noisy_data, dataclasses.replace(CONFIG, noisy_labels="auto"))
     assert record is not None and set(record["tasks"]) == {"routing", "urgency"}
     for chosen in record["tasks"].values():
         assert chosen["chosen"] in CANDIDATES and set(chosen["validation"]) == set(CANDIDATES)

@@ -3,9 +3,10 @@
 train.csv is read through the user-data loader (text -> body, category -> queue) and trained with
 exactly what `supportability train --data train.csv --column body=text --column queue=category
 --default channel=web_form` uses: `CONFIG` is `data_config`'s defaults and the splits are
-`trainer.split`'s (no dataset-specific settings), so the figure a user gets is the figure the
-benchmark reports. test.csv is only ever reported on. `python -m supportability.benchmarks.compare`
-trains and compares the model kinds on it; `benchmarks.unseen_intents` holds out whole intents.
+`trainer.split`'s (no dataset-specific settings; no test split, so the final model is fitted on
+every row of train.csv), so the figure a user gets is the figure the benchmark reports. test.csv
+is only ever reported on. `python -m supportability.benchmarks.compare` trains and compares the
+model kinds on it; `benchmarks.unseen_intents` holds out whole intents.
 The data stays where it is (default: <repo>/../shared/datasets/banking77); it is never copied
 into the repository.
 

@@ -62,7 +62,7 @@ def fit(kind: str, data: LabeledCases, say) -> HeadsModel:
     from supportability.training import neural
     from supportability.training.neural_config import NeuralConfig
 
-    config = NeuralConfig.for_kind(kind)
+    config = NeuralConfig.for_kind(kind, test_fraction=banking77.CONFIG.test_fraction)  # as `train --data` passes it
     checkpoints = Path("var/registry/.checkpoints")
     if kind == "teacher":
         return neural.train_teacher(data, config, checkpoint_root=checkpoints, progress=say)[0]

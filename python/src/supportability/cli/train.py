@@ -82,13 +82,24 @@ if TYPE_CHECKING:
     help="Cross-fitting folds for the held-out choices (linear: each costs one more fit per head).",
 )
 @click.option(
+    "--test-fraction",
+    type=click.FloatRange(0.0, 0.5, max_open=True),
+    default=None,
+    help="Share of the data held out of every fit as an internal test split, which the report is measured on "
+    "[--data: 0, the final model is fitted on every row and the report's figures are out-of-fold (each row "
+    "scored by a model fitted without its fold); synthetic data and --from-outcomes: 0.15]. Give 0.15 to keep "
+    "a test split no choice has seen.",
+)
+@click.option(
     "--noisy-labels",
-    type=click.Choice(["none", "drop", "downweight", "auto"]),
+    type=click.Choice(["none", "drop", "downweight", "relabel", "auto"]),
     default="none",
     show_default=True,
     help="Linear: rows whose routing/urgency labels confident learning doubts (as `data audit` flags them) "
-    "weigh 0 (drop) or their label's probability (downweight) in the heads' fits, never in calibration; "
-    "auto chooses per task on a held-out fold. Recorded in the manifest. Needs the audit extra.",
+    "weigh 0 (drop) or their label's probability (downweight), or are fitted on their out-of-fold "
+    "probabilities (relabel, experimental: it loses on the synthetic bench today), in the heads' fits, never in "
+    "calibration; auto chooses per task among none, drop and downweight on a held-out fold. Recorded in the "
+    "manifest. Needs the audit extra.",
 )
 @click.option("--promote/--no-promote", default=True, show_default=True, help="Promote the new version.")
 @click.option(
@@ -173,6 +184,7 @@ def train(
     in_scope_coverage: float,
     oos_label: str | None,
     folds: int,
+    test_fraction: float | None,
     noisy_labels: str,
     promote: bool,
     kind: str,
@@ -194,7 +206,7 @@ def train(
     an interruption and it resumes.
     """
     from supportability.training.pipeline import train_and_register
-    from supportability.training.trainer import data_config
+    from supportability.training.trainer import TrainConfig, data_config
 
     if engine == "spark" and kind != "boosted":
         fail("--engine spark trains the boosted kind: add --model boosted")
@@ -221,6 +233,11 @@ def train(
         dataset, skipped = load_data(data_path, columns, defaults, skip_invalid)
         print_skipped(skipped)
         use_chars = char_ngrams is not False
+    if test_fraction is None and data_path is None:
+        # Synthetic data: `evaluate` rebuilds the test split; --from-outcomes: the comparison is made on it.
+        test_fraction = TrainConfig.test_fraction
+    if outcomes is not None and test_fraction == 0:
+        fail("--from-outcomes compares the new version with the serving one on a test split: give --test-fraction > 0")
     if oos_label is not None and oos_label not in set(dataset.labels.get("queue", ())):
         fail(f"--oos-label {oos_label}: no case has that queue")
     if noisy_labels != "none" and kind != "linear":
@@ -243,6 +260,7 @@ def train(
         oos_label=oos_label,
         folds=folds,
         noisy_labels=noisy_labels,
+        **({} if test_fraction is None else {"test_fraction": test_fraction}),
     )
     neural = None
     if kind not in ("linear", "boosted"):
@@ -258,6 +276,7 @@ def train(
             in_scope_coverage=in_scope_coverage,
             oos_label=oos_label,
             folds=folds,
+            test_fraction=config.test_fraction,
             char_ngrams=config.char_ngrams,
             **{k: v for k, v in chosen.items() if v is not None},
         )
@@ -295,7 +314,7 @@ def train(
             session.stop()
     _summary(registry_path, version)
     if outcomes is not None:
-        _compare(registry_path, version, serving_version, outcomes, seed)
+        _compare(registry_path, version, serving_version, outcomes, config)
 
 
 def _outcome_cases(
@@ -355,17 +374,17 @@ def _outcome_cases(
     return outcomes, serving, settings
 
 
-def _compare(registry_path: str, version: str, serving_version: str | None, outcomes, seed: int) -> None:
+def _compare(registry_path: str, version: str, serving_version: str | None, outcomes, config) -> None:
     """Print the new version against the serving one on the held-out outcome cases; keep it in the
     version's metrics (task "from_outcomes") and in report/from_outcomes.json."""
     import json
 
     from supportability.online.training_data import compare
     from supportability.registry import Registry, RegistryError
-    from supportability.training.trainer import TrainConfig, split
+    from supportability.training.trainer import split
 
     registry = Registry(registry_path)
-    held_out = split(outcomes.data, TrainConfig(seed=seed)).test  # the split training held out
+    held_out = split(outcomes.data, config).test  # the split training held out
     serving = None
     if serving_version is not None:
         try:
@@ -528,6 +547,8 @@ def _version_test_split(registry, version: str):
             **{k: v for k, v in train_config.items() if k in ("seed", "test_fraction", "calibration_fraction", "folds")}
         ),
     )
+    if len(splits.test) == 0:
+        fail(f"version {version} was fitted on every case of {source} (no test split): pass --data to evaluate it")
     return dataset.subset(splits.test), source
 
 

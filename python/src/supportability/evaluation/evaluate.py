@@ -33,10 +33,14 @@ class Evaluation:
         return next((v for t, n, v, s in self.metrics if (t, n, s) == (task, name, slice_)), None)
 
 
-def evaluate(model: HeadsModel, data: LabeledCases, oos_label: str | None = None) -> Evaluation:
-    """Every metric on `data`; cases whose queue is `oos_label` are out of scope (see `_out_of_scope`)."""
+def evaluate(
+    model: HeadsModel, data: LabeledCases, oos_label: str | None = None, scores: np.ndarray | None = None
+) -> Evaluation:
+    """Every metric on `data`; cases whose queue is `oos_label` are out of scope (see `_out_of_scope`).
+    `scores`: the cases' raw scores from elsewhere (the trainer's out-of-fold scores) instead of the model's."""
     ev = Evaluation(case_count=len(data))
-    scores, _ = model.raw_scores(data.cases)
+    if scores is None:
+        scores, _ = model.raw_scores(data.cases)
     probs = model.probabilities(scores)
     slices = {"": np.ones(len(data), bool)}
     for attr in SLICE_ATTRIBUTES:

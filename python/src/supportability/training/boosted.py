@@ -31,6 +31,7 @@ from supportability.models.boosted import BoostedSupportModel, booster_outputs, 
 from supportability.models.heads import Head
 from supportability.training.trainer import (
     BINARY_LABELS,
+    HeldOutScores,
     Progress,
     Splits,
     TrainConfig,
@@ -125,6 +126,18 @@ def train_boosted(
 ) -> tuple[BoostedSupportModel, Splits]:
     """The linear text model, then a booster per account-context task (see the module docstring).
     Returns the model (without `info`) and the splits used."""
+    model, splits, _ = train_boosted_scored(data, config, progress, fit)
+    return model, splits
+
+
+def train_boosted_scored(
+    data: LabeledCases,
+    config: TrainConfig = TrainConfig(),
+    progress: Progress | None = None,
+    fit: BoosterFit = fit_local,
+) -> tuple[BoostedSupportModel, Splits, HeldOutScores]:
+    """`train_boosted`, and every non-test case's out-of-fold scores (the boosted columns' margins
+    from boosters fitted on the other folds), which its calibrators were chosen on."""
     step = progress or (lambda _msg: None)
     text, splits, held = train_scored(data, config, progress=step)
     if splits.folds is None or len(splits.folds) < 2:
@@ -166,4 +179,4 @@ def train_boosted(
     )
     step("calibrating the boosted tasks on out-of-fold margins")
     calibrate(model, pool, config.seed, scores, tasks=boosters)
-    return model, splits
+    return model, splits, HeldOutScores(held.rows, scores)

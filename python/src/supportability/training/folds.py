@@ -101,7 +101,8 @@ def assign_folds(groups: np.ndarray, sizes: Sequence[int], seed: int) -> list[np
     fold_of_group = np.full(n_groups, -1, dtype=np.int64)
     shuffled = np.random.default_rng(seed).permutation(n_groups)
     by_size = shuffled[np.argsort(-counts[shuffled], kind="stable")]
-    heap = [(0.0, k) for k in range(len(sizes))]  # (share of the fold's size filled, fold)
+    # (share of the fold's size filled, fold); a fold of size 0 (no test split) gets no group.
+    heap = [(0.0, k) for k in range(len(sizes)) if sizes[k] > 0]
     filled = [0] * len(sizes)
     for g in by_size:
         _, k = heapq.heappop(heap)

@@ -18,7 +18,7 @@ from supportability.models.heads import HeadsModel
 from supportability.registry import DataSummary, Registry
 from supportability.training.neural_config import NeuralConfig
 from supportability.training.noise import train_through_noise
-from supportability.training.trainer import TrainConfig
+from supportability.training.trainer import NO_TEST_SPLIT, HeldOutScores, TrainConfig
 
 if TYPE_CHECKING:
     from supportability.training.boosted import BoosterFit
@@ -39,23 +39,26 @@ def train_and_register(
     teacher_version: str | None = None,
     booster_fit: BoosterFit | None = None,
 ) -> str:
-    """Train a model of `kind` (linear, boosted, teacher or student) on `data`, evaluate it on the newest
-    cases, register the version (with its report) and optionally promote it. A student learns from
-    the registered teacher `teacher_version` when given; a boosted model's boosters are fitted by
+    """Train a model of `kind` (linear, boosted, teacher or student) on `data`, evaluate it on the test
+    split (without one, `config.test_fraction` 0: on the held-out scores its choices were made on),
+    register the version (with its report) and optionally promote it. A student learns from the
+    registered teacher `teacher_version` when given; a boosted model's boosters are fitted by
     `booster_fit` (default: on this machine; training/distributed.py fits them on Spark). Returns the version."""
     step = progress or (lambda _msg: None)
     started = time.monotonic()
     registry = Registry(registry_path)
     model: HeadsModel
+    held: HeldOutScores | None = None  # out-of-fold scores (None: the model's own on the calibration fold)
     if kind == "linear":
-        model, splits, noisy = train_through_noise(data, config, progress=step)
+        model, splits, noisy, held = train_through_noise(data, config, progress=step)
         fitted, settings = splits.fitted_count(config), dataclasses.asdict(config)
         if noisy:
             settings["noisy_labels_choice"] = noisy  # what was flagged, chosen, and on which figures
     elif kind == "boosted":
         from supportability.training import boosted
 
-        model, splits = boosted.train_boosted(data, config, progress=step, fit=booster_fit or boosted.fit_local)
+        fit = booster_fit or boosted.fit_local
+        model, splits, held = boosted.train_boosted_scored(data, config, progress=step, fit=fit)
         fitted = splits.fitted_count(config)
         engine = getattr(booster_fit, "description", "xgboost.train on this machine")
         settings = {**dataclasses.asdict(config), "boosting": {**boosted.PARAMS, "engine": engine}}
@@ -78,7 +81,20 @@ def train_and_register(
         fitted = len(splits.train)
         settings = {**dataclasses.asdict(neural), "teacher_version": teacher_version, "epochs": history}
     step("evaluating")
-    evaluation = evaluate(model, data.subset(splits.test))
+    if len(splits.test):
+        judged = f"Evaluation on {len(splits.test)} held-out test cases"
+        evaluation = evaluate(model, data.subset(splits.test))
+    elif held is not None:  # no test split: the cross-fitted scores are the held-out estimate
+        judged = f"Out-of-fold evaluation on {len(held.rows)} cases (no test split; see the manifest)"
+        evaluation = evaluate(model, data.subset(held.rows), scores=held.scores)
+        settings["evaluation"] = NO_TEST_SPLIT
+    else:  # no test split, no cross-fitting (neural kinds): the calibration fold never trained the model
+        judged = f"Evaluation on the {len(splits.calibration)} cases of the calibration fold (no test split)"
+        evaluation = evaluate(model, data.subset(splits.calibration))
+        settings["evaluation"] = (
+            "none: no test split; the held-out figures are on the calibration fold, which the model never "
+            "trained on but whose scores chose the calibrators and thresholds"
+        )
     reference = drift_reference(model, data.subset(splits.train).cases, data.subset(splits.calibration).cases)
     evaluation.add("training", "seconds", time.monotonic() - started)
     with tempfile.TemporaryDirectory() as report_dir:
@@ -89,7 +105,7 @@ def train_and_register(
             write_report(
                 evaluation,
                 report_dir,
-                title=f"Evaluation on {len(splits.test)} held-out cases",
+                title=judged,
                 data_source=data.source,
             )
         version = registry.register(
