@@ -9,7 +9,10 @@ Per strength of `interactions` (generator.py, step 4): synthetic data, the boost
 `supportability train --model boosted` trains it (which trains the linear model on the way, so the
 two are compared on one split), then on the test split AUROC and ECE of escalation and CSAT risk for
 linear, boosted and the true probabilities (Bayes), with paired bootstrap 95% intervals of each
-model's AUROC gap to Bayes. Then single-case `predict` latency of both models (benchmarks/latency.py:
+model's AUROC gap to Bayes. Beside them a ceiling: xgboost with the boosted kind's settings on the
+context features, starting from the generator's true logit without the effects (what the stacked
+text scores would be if the linear model were exact), so that the gap splits into what the trees
+miss and what the text scores miss. Then single-case `predict` latency of both models (benchmarks/latency.py:
 p50 of the quietest of 5 rounds). Last, one escalation booster fitted on `--distributed-cases`
 stacked rows (context features + the linear model's scores) for a fixed number of rounds, with
 xgboost on this machine and with xgboost.spark on `--master`, one after the other; the Spark
@@ -20,6 +23,7 @@ average before and after: on a shared machine, read the ratios measured side by 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import time
@@ -27,14 +31,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xgboost as xgb
 
 from supportability.benchmarks import write_results
 from supportability.benchmarks.latency import measure
+from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.metrics import auroc, binary_ece
 from supportability.models.boosted import BoostedSupportModel, stacked_features
-from supportability.training.boosted import PARAMS, fit_local, objective, train_boosted
-from supportability.training.trainer import TrainConfig
+from supportability.training.boosted import (
+    EARLY_STOPPING_ROUNDS,
+    MAX_ROUNDS,
+    PARAMS,
+    best_rounds,
+    fit_local,
+    objective,
+    train_boosted,
+)
+from supportability.training.trainer import Splits, TrainConfig
 
 TASKS = {"escalation": "escalated", "csat_risk": "csat_negative"}
 BOOTSTRAP = 500  # paired resamples of the test split for the AUROC gaps' intervals
@@ -55,10 +69,12 @@ def _gap_interval(y: np.ndarray, model: np.ndarray, bayes: np.ndarray, seed: int
 
 def compare(cases: int, interactions: float, seed: int) -> tuple[dict[str, Any], BoostedSupportModel, list]:
     """(the figures, the trained model, test cases) at one strength of the interaction effects."""
-    data = generate(GeneratorConfig(n_cases=cases, seed=seed, interactions=interactions))
+    config = GeneratorConfig(n_cases=cases, seed=seed, interactions=interactions)
+    data = generate(config)
     started = time.perf_counter()
     model, splits = train_boosted(data, TrainConfig(seed=seed))
     seconds = time.perf_counter() - started
+    bounds = ceiling(config, data, splits, model)
     test = data.subset(splits.test)
     boosted = model.probabilities(model.raw_scores(test.cases)[0])
     linear = model.text.probabilities(model.text.raw_scores(test.cases)[0])
@@ -71,9 +87,44 @@ def compare(cases: int, interactions: float, seed: int) -> tuple[dict[str, Any],
             row[f"{name}_ece"] = round(binary_ece(p, y), 4)
             row[f"{name}_auroc_gap_to_bayes"] = round(row["bayes_auroc"] - row[f"{name}_auroc"], 4)
             row[f"{name}_auroc_gap_95ci"] = _gap_interval(y, p, bayes, seed)
-        figures[task] = row
+        figures[task] = row | bounds[task]
     figures["boosted_rounds"] = {task: b.num_boosted_rounds() for task, b in model.boosters.items()}
     return figures, model, test.cases
+
+
+def ceiling(config: GeneratorConfig, data: LabeledCases, splits: Splits, model: BoostedSupportModel) -> dict[str, Any]:
+    """Test-split AUROC of xgboost on the context features with the generator's true logit without the
+    threshold and interaction effects as its base margin: only the effects are left to the trees. The
+    cases are the same at any strength (the effects change labels, not cases). Rounds by early
+    stopping on fold 0, the rest of the training and calibration cases fitting, as the trainer does."""
+    assert splits.folds is not None  # the boosted kind's splits always have folds
+    plain = generate(dataclasses.replace(config, interactions=0.0)).truth
+    noise = config.label_noise
+    fitting = np.setdiff1d(np.concatenate([splits.train, splits.calibration]), splits.folds[0])
+    x = model.text.context.transform(data.cases)
+    out: dict[str, Any] = {}
+    for task in TASKS:
+        p = np.clip((plain[task] - noise / 2) / (1 - noise), 1e-12, 1 - 1e-12)  # the logistic part, noise removed
+        base = np.log(p / (1 - p))
+        params, y = objective(task, data, model.heads[task], config.seed)
+        fit, held_out = (xgb.DMatrix(x[r], label=y[r], base_margin=base[r]) for r in (fitting, splits.folds[0]))
+        booster = xgb.train(
+            params,
+            fit,
+            MAX_ROUNDS,
+            evals=[(held_out, "held_out")],
+            early_stopping_rounds=EARLY_STOPPING_ROUNDS,
+            verbose_eval=False,
+        )
+        test = splits.test
+        p_test = best_rounds(booster).predict(xgb.DMatrix(x[test], base_margin=base[test]))
+        y_test, bayes = y[test].astype(int), data.truth[task][test]
+        out[task] = {
+            "ceiling_auroc": round(auroc(p_test, y_test), 4),
+            "ceiling_auroc_gap_to_bayes": round(auroc(bayes, y_test) - auroc(p_test, y_test), 4),
+            "ceiling_auroc_gap_95ci": _gap_interval(y_test, p_test, bayes, config.seed),
+        }
+    return out
 
 
 def distributed(model: BoostedSupportModel, cases: int, seed: int, master: str, workers: int) -> dict[str, Any]:
