@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import grpc
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 ERROR_DOMAIN = "supportability.dev"
@@ -23,6 +23,18 @@ class FieldViolation:
 
     field: str
     description: str
+
+
+LATEST_TIMESTAMP_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def timestamp_violations(stamp: timestamp_pb2.Timestamp, path: str) -> list[FieldViolation]:
+    """A Timestamp that converting would refuse (ToDatetime raises on both): a typed error, never INTERNAL."""
+    if not 0 <= stamp.seconds <= LATEST_TIMESTAMP_SECONDS:
+        return [FieldViolation(path, "outside years 1970 to 9999")]
+    if not 0 <= stamp.nanos <= 999_999_999:
+        return [FieldViolation(path, "nanos must be 0 to 999,999,999")]
+    return []
 
 
 @dataclass

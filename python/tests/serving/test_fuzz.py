@@ -8,7 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,12 +59,17 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
 
 texts = st.text(max_size=60) | st.sampled_from(["", " ", "x" * 1001, "payout 💸", "\u0000"])
 ints = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+# Out-of-range seconds and nanos too: converting them raises, which once answered INTERNAL.
+timestamps = st.none() | st.builds(
+    timestamp_pb2.Timestamp, seconds=st.integers(min_value=-(2**40), max_value=2**40), nanos=ints
+)
 cases = st.builds(
     sc.SupportCase,
     subject=texts,
     body=texts,
     channel=ints,
     language=st.text(max_size=12),
+    create_time=timestamps,
     account=st.builds(
         sc.AccountContext,
         disputes_30d=ints,
@@ -149,6 +154,7 @@ outcomes = st.builds(
     csat_score=ints,
     resolution_hours=floats,
     helpful_article_ids=st.lists(texts, max_size=4),
+    occur_time=timestamps,
     correction=st.booleans(),
 )
 

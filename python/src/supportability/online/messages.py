@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from google.protobuf import timestamp_pb2
 
-from supportability.errors import FieldViolation
+from supportability.errors import FieldViolation, timestamp_violations
 from supportability.online.store import OutcomeValues, OutcomeWrite, PredictionRecord, StoredOutcome
 from supportability.v1 import outcome_pb2, prediction_pb2
 
@@ -22,7 +22,6 @@ MAX_BATCH_OUTCOMES = 1_000
 MAX_ID_CHARS = 128
 MAX_ARTICLES = 100
 MAX_RESOLUTION_HOURS = 24 * 365 * 10  # ten years: anything longer is a unit mistake
-LATEST_TIMESTAMP_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
 
 # The contract's enums as the lower-case names the store and the models use.
 URGENCY_NAMES = {
@@ -86,8 +85,8 @@ def outcome_violations(outcome: outcome_pb2.Outcome, path: str) -> list[FieldVio
         out += _id_violations(article, f"{path}.helpful_article_ids[{i}]")
     if len(set(articles)) != len(articles):
         out.append(FieldViolation(f"{path}.helpful_article_ids", "lists an article more than once"))
-    if outcome.HasField("occur_time") and not 0 <= outcome.occur_time.seconds <= LATEST_TIMESTAMP_SECONDS:
-        out.append(FieldViolation(f"{path}.occur_time", "outside years 1970 to 9999"))
+    if outcome.HasField("occur_time"):
+        out += timestamp_violations(outcome.occur_time, f"{path}.occur_time")
     if target is not None and not out and not _records_something(outcome):
         out.append(FieldViolation(f"{path}", "names a prediction but records no outcome field"))
     return out

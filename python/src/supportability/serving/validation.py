@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from google.protobuf import struct_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
-from supportability.errors import FieldViolation
+from supportability.errors import FieldViolation, timestamp_violations
 from supportability.v1 import prediction_pb2, support_case_pb2
 
 MAX_SUBJECT_CHARS = 1_000
@@ -59,8 +59,8 @@ def case_violations(case: support_case_pb2.SupportCase, path: str) -> list[Field
         out.append(FieldViolation(f"{path}.language", "not a BCP 47 language tag such as 'en' or 'pt-BR'"))
     if len(case.case_id) > MAX_ID_CHARS:
         out.append(FieldViolation(f"{path}.case_id", f"longer than {MAX_ID_CHARS} characters"))
-    if case.HasField("create_time") and not 0 <= case.create_time.seconds <= 253402300799:
-        out.append(FieldViolation(f"{path}.create_time", "outside years 1970 to 9999"))
+    if case.HasField("create_time"):
+        out += timestamp_violations(case.create_time, f"{path}.create_time")
     out += _account_violations(case.account, f"{path}.account")
     out += _extra_feature_violations(case.extra_features, f"{path}.extra_features")
     return out
