@@ -39,15 +39,7 @@ from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.metrics import auroc, binary_ece
 from supportability.models.boosted import BoostedSupportModel, stacked_features
-from supportability.training.boosted import (
-    EARLY_STOPPING_ROUNDS,
-    MAX_ROUNDS,
-    PARAMS,
-    best_rounds,
-    fit_local,
-    objective,
-    train_boosted,
-)
+from supportability.training.boosted import MAX_ROUNDS, PARAMS, fit_local, objective, train_boosted
 from supportability.training.trainer import Splits, TrainConfig
 
 TASKS = {"escalation": "escalated", "csat_risk": "csat_negative"}
@@ -107,17 +99,12 @@ def ceiling(config: GeneratorConfig, data: LabeledCases, splits: Splits, model: 
         p = np.clip((plain[task] - noise / 2) / (1 - noise), 1e-12, 1 - 1e-12)  # the logistic part, noise removed
         base = np.log(p / (1 - p))
         params, y = objective(task, data, model.heads[task], config.seed)
-        fit, held_out = (xgb.DMatrix(x[r], label=y[r], base_margin=base[r]) for r in (fitting, splits.folds[0]))
-        booster = xgb.train(
-            params,
-            fit,
-            MAX_ROUNDS,
-            evals=[(held_out, "held_out")],
-            early_stopping_rounds=EARLY_STOPPING_ROUNDS,
-            verbose_eval=False,
+        held = splits.folds[0]
+        booster = fit_local(
+            params, x[fitting], y[fitting], MAX_ROUNDS, (x[held], y[held]), base_margin=(base[fitting], base[held])
         )
         test = splits.test
-        p_test = best_rounds(booster).predict(xgb.DMatrix(x[test], base_margin=base[test]))
+        p_test = booster.predict(xgb.DMatrix(x[test], base_margin=base[test]))
         y_test, bayes = y[test].astype(int), data.truth[task][test]
         out[task] = {
             "ceiling_auroc": round(auroc(p_test, y_test), 4),

@@ -109,11 +109,6 @@ _TARGETS_BY_CASE = _TARGET_COLUMNS.where(PredictionRow.case_id.in_(bindparam("ca
     PredictionRow.prediction_id
 )
 _OUTCOMES_BY_ID = select(OUTCOMES).where(OUTCOMES.c.prediction_id.in_(bindparam("ids", expanding=True)))
-_OUTCOMES_BY_CASE = select(OUTCOMES).where(
-    OUTCOMES.c.prediction_id.in_(
-        select(PredictionRow.prediction_id).where(PredictionRow.case_id.in_(bindparam("cases", expanding=True)))
-    )
-)
 _INSERT_OUTCOMES = insert(OUTCOMES)
 _INSERT_REVISIONS = insert(REVISIONS)
 _REVISION_COLUMNS = ("prediction_id", "sent", "correction", "record_time", "request_id")
@@ -133,10 +128,6 @@ _SQLITE_TARGETS_BY_CASE = (
     "SELECT prediction_id, case_id, model_version FROM predictions WHERE case_id IN ({}) ORDER BY prediction_id"
 )
 _SQLITE_OUTCOMES_BY_ID = f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes WHERE prediction_id IN ({{}})"
-_SQLITE_OUTCOMES_BY_CASE = (
-    f"SELECT {', '.join(OUTCOME_COLUMNS)} FROM outcomes"
-    " WHERE prediction_id IN (SELECT prediction_id FROM predictions WHERE case_id IN ({}))"
-)
 _OUTCOME_BOOLEANS = [OUTCOME_COLUMNS.index(name) for name in ("escalated", "decision_overridden", "outside_label_set")]
 # The routing label set of a model version, or None when the version is unknown here.
 KnownQueues = Callable[[str], Collection[str] | None]
@@ -475,7 +466,9 @@ class SqlStore:
                 # One outcome writer at a time across server processes, so read-merge-write is safe
                 # (SQLite's BEGIN IMMEDIATE already holds its only write lock).
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTCOME_WRITER_LOCK})
-            round_ = _Round(self._targets(connection, writes), self._current(connection, writes), self._outside, now)
+            targets = self._targets(connection, writes)
+            current = self._current(connection, sorted({pid for pid, _, _ in targets.values()}))
+            round_ = _Round(targets, current, self._outside, now)
             results: list[list[StoredOutcome] | StoreError] = []
             for group in groups:
                 try:
@@ -518,20 +511,16 @@ class SqlStore:
         pid, case, version = found[-1]  # by case, ids ascend: the last is the latest prediction
         return pid, case, version
 
-    def _current(self, connection: Connection, writes: Sequence[OutcomeWrite]) -> dict[str, dict[str, Any]]:
-        """The stored outcome rows the writes may touch, by prediction id, as column dicts."""
-        ids = sorted({w.prediction_id for w in writes if w.prediction_id})
-        cases = sorted({w.case_id for w in writes if not w.prediction_id})
+    def _current(self, connection: Connection, prediction_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored outcome rows of the round's target predictions, by prediction id, as column dicts."""
         if connection.dialect.name == "sqlite":
-            driver = connection.connection.driver_connection
-            stored = _sqlite_in(_SQLITE_OUTCOMES_BY_ID, driver, ids) + _sqlite_in(
-                _SQLITE_OUTCOMES_BY_CASE, driver, cases
-            )
+            stored = _sqlite_in(_SQLITE_OUTCOMES_BY_ID, connection.connection.driver_connection, prediction_ids)
             rows = [_from_sqlite_outcome(row) for row in stored]
         else:
-            rows = [dict(r) for c in _chunks(ids) for r in connection.execute(_OUTCOMES_BY_ID, {"ids": c}).mappings()]
-            rows += [
-                dict(r) for c in _chunks(cases) for r in connection.execute(_OUTCOMES_BY_CASE, {"cases": c}).mappings()
+            rows = [
+                dict(r)
+                for c in _chunks(prediction_ids)
+                for r in connection.execute(_OUTCOMES_BY_ID, {"ids": c}).mappings()
             ]
         return {row["prediction_id"]: row for row in rows}
 

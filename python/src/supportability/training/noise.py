@@ -78,7 +78,7 @@ from supportability.models.calibration import choose_multiclass
 from supportability.models.heads import case_text
 from supportability.models.linear import LinearSupportModel
 from supportability.training.crossfit import best_logistic, class_columns, class_out_of_fold
-from supportability.training.soft_labels import SoftLabels, SoftRows
+from supportability.training.soft_labels import SoftLabels
 from supportability.training.trainer import (
     C_GRIDS,
     CLASS_LABELS,
@@ -206,15 +206,6 @@ class _Flags:
             return np.where(self.flagged, self.probabilities[np.arange(len(self.labels)), self.labels], 1.0)
         return np.ones(len(self.labels))
 
-    def learnt_from(self, mode: str) -> tuple[np.ndarray, ...]:
-        """(rows, labels, sample weights) a fit with `mode` learns from: relabel fits each flagged row
-        on its out-of-fold probabilities, once per class (training/soft_labels.py)."""
-        rows = np.arange(len(self.labels))
-        if mode != "relabel":
-            return rows, self.labels, self.weights(mode)
-        soft = np.where(self.flagged[:, None], self.probabilities, np.nan)
-        return SoftRows(soft).expand(rows, self.labels, np.ones(len(rows)))
-
 
 def _flags(
     x: sp.csr_matrix, y: np.ndarray, folds: list[np.ndarray], grid: Sequence[float], n: int, config: TrainConfig
@@ -237,8 +228,7 @@ def _validate(
     flags = _flags(x[rest], y[rest], [np.searchsorted(rest, fold) for fold in folds[1:]], grid, n, config)
     right = {}
     for name in CANDIDATES:
-        fitted, labels, weights = flags.learnt_from(name)
-        clf = best_logistic(config.max_iter, grid, x[rest][fitted], labels, x[held], y[held], weights)
+        clf = best_logistic(config.max_iter, grid, x[rest], y[rest], x[held], y[held], flags.weights(name))
         weights, bias = class_columns(clf, n)
         right[name] = (x[held] @ weights + bias).argmax(axis=1) == y[held]
     return {name: _accuracy(right[name], right["none"]) for name in CANDIDATES}
