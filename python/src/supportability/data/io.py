@@ -53,6 +53,11 @@ def _records(data: LabeledCases) -> tuple[list[str], list[dict[str, Any]]]:
     return names, records
 
 
+# Rows per Parquet row group: readers split a file by row group (Spark gives each one to a task),
+# so a million cases in pyarrow's default single group of 1Mi rows would be read by one core.
+PARQUET_ROW_GROUP_ROWS = 100_000
+
+
 def write_cases(data: LabeledCases, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +76,8 @@ def write_cases(data: LabeledCases, path: str | Path) -> Path:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({n: [r.get(n) for r in records] for n in names}), path)
+        table = pa.table({n: [r.get(n) for r in records] for n in names})
+        pq.write_table(table, path, row_group_size=PARQUET_ROW_GROUP_ROWS)
     else:
         raise ValueError(f"unsupported output type {suffix!r}: use .csv, .jsonl or .parquet")
     return path
