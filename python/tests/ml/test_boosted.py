@@ -7,9 +7,11 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import xgboost as xgb
 
+from supportability.batch.columns import score
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.models.boosted import BoostedSupportModel, stacked_feature_names
 from supportability.registry import ArtifactError, DataSummary, Registry
@@ -51,6 +53,23 @@ def test_one_case_through_the_forest_predicts_as_a_batch_through_xgboost(boosted
         assert one.urgency[0] == many.urgency[0]
         assert one.urgency[1] == pytest.approx(many.urgency[1], abs=1e-5)
         assert one.resolution_time == pytest.approx(many.resolution_time, rel=1e-5)
+
+
+def test_a_batch_engines_lone_case_scores_as_the_in_process_batch_does(boosted, tmp_path):
+    # A file's last chunk (or a Spark partition) may hold one case: it must not take the forest.
+    registry = Registry(tmp_path / "registry")
+    model = registry.load(
+        registry.register(boosted[0], data=DataSummary("synthetic:test", 1_000, "f" * 64), metrics=[])
+    )
+    test = boosted[1]
+    cases = test.cases[:41]
+    expected = model.predict(cases)
+    chunks = [
+        score(model, list(range(first, first + len(part))), part) for first, part in ((1, cases[:40]), (41, cases[40:]))
+    ]
+    scored = pa.Table.from_batches(chunks)
+    for column, value in (("escalation_probability", "escalation"), ("csat_risk_probability", "csat_risk")):
+        assert scored.column(column).to_pylist() == pytest.approx([getattr(r, value) for r in expected], abs=1e-9)
 
 
 def test_the_forest_walks_the_trees_as_xgboost_does(boosted):
