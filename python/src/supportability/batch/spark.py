@@ -17,6 +17,11 @@ Errors in the input are found in the workers and reported by the driver as the l
 reports them: file, row and column. The row is the record's position in the file, from Spark's
 monotonically increasing ids and each partition's count (a JSONL file's blank lines are not
 counted, unlike the local engine's line numbers). The input is one file.
+
+Spark splits a Parquet file by row group. A file of one row group (pyarrow's default holds 1Mi
+rows) would be read by one task, so it is spread over the cores by hash, at the cost of a shuffle
+of every column: 1M cases in local[2] scored at 0.68x the model's CPU per case that way, and at
+0.94x from the same cases in row groups of 100,000 (how `data.io.write_cases` writes them).
 """
 
 from __future__ import annotations
