@@ -27,7 +27,8 @@ import mlserver_target
 import targets
 import tools
 from processes import Server, run_command
-from report import BARE, BATCH, CONCURRENCIES, MLSERVER, SERVICE, ClientRun, Report, ServerFigures
+from report import (BARE, BATCH, CONCURRENCIES, MLSERVER, ONE_WORKER, SERVICE, TWO_WORKERS, WORKERS_CONNECTIONS,
+                    ClientRun, Report, ServerFigures)
 from supportability.v1 import prediction_service_pb2
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -101,10 +102,12 @@ def start_servers(stack: contextlib.ExitStack, registry: Path, mlserver_python: 
     reply = capture_reply(running, requests, report)
     start(BARE, lambda: targets.constant_server(reply, WORKDIR))
 
+    start(TWO_WORKERS, lambda: targets.service(registry, WORKDIR, "--workers", "2", name="service-workers-2"))
+
     single_case = targets.predict_load(requests, WORKDIR)
-    loads = {BARE: single_case}
+    loads = {BARE: single_case, TWO_WORKERS: single_case}
     if SERVICE in running:
-        loads[SERVICE] = single_case
+        loads[SERVICE] = loads[ONE_WORKER] = single_case
         loads[BATCH] = targets.batch_load(requests, WORKDIR)
     mlserver = prepare_mlserver(mlserver_python, requests, registry, report)
     if mlserver is not None:
@@ -150,15 +153,17 @@ def prepare_mlserver(mlserver_python: Path, requests: Requests, registry: Path,
 def measure_all(ghz_binary: Path, running: dict[str, Server], loads: dict[str, ghz.Load],
                 args: argparse.Namespace, report: Report) -> None:
     for concurrency in CONCURRENCIES:
-        for name in (BARE, SERVICE, MLSERVER, BATCH):
-            server = running.get(SERVICE if name == BATCH else name)
+        workers = (ONE_WORKER, TWO_WORKERS) if concurrency == 8 else ()
+        for name in (BARE, SERVICE, MLSERVER, BATCH, *workers):
+            server = running.get(SERVICE if name in (BATCH, ONE_WORKER) else name)
             if server is None or name not in loads:
                 continue
             print(f"bench: {name} at concurrency {concurrency}, about {args.seconds:g} s", file=sys.stderr)
             try:
                 measurement = ghz.measure(
                     ghz_binary, name, server.address, loads[name], server.cpu_seconds, concurrency=concurrency,
-                    seconds=args.seconds, warmup_calls=BATCH_WARMUP_CALLS if name == BATCH else args.warmup_calls)
+                    seconds=args.seconds, warmup_calls=BATCH_WARMUP_CALLS if name == BATCH else args.warmup_calls,
+                    connections=WORKERS_CONNECTIONS if name in workers else 1)
             except Exception as exc:  # reported; the other measurements still run
                 report.failures.append(f"ghz against {name} at c={concurrency}: {exc}")
                 continue
