@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from supportability.domain import Case
+from supportability.features.summary import input_values
 from supportability.online.loop import Served, logged_prediction
 from supportability.online.sql_store import SqlStore
 from supportability.v1 import prediction_pb2
@@ -20,7 +22,8 @@ def _served(n: int, action: int, reason: int) -> Served:
     prediction.decision.confidence = 0.4
     prediction.decision.threshold = 0.6
     prediction.decision.reason = reason
-    return Served(prediction.SerializeToString(), {"channel": "email"}, None, time.time(), 0.5)
+    inputs = input_values(Case(subject="Payout", body="Late", channel="email"))
+    return (prediction.SerializeToString(), inputs, None, time.time(), 0.5, None)
 
 
 def test_every_reason_is_logged_and_read_back(store_url: str) -> None:

@@ -87,7 +87,9 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """A time as SQLAlchemy's DateTime stores it on SQLite: naive UTC text, to the microsecond."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if value.tzinfo is not UTC:  # the store's own times are UTC already: no conversion
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _sqlite_row(p: LoggedPrediction) -> tuple[Any, ...]:

@@ -13,6 +13,7 @@ prediction was answered always finds it (unless the prediction was dropped).
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import threading
@@ -40,6 +41,11 @@ RECOVERY_CHECK_SECONDS = 1.0
 DROP_LOG_INTERVAL_SECONDS = 10.0
 
 
+# Resolves once an outcome group is durable: a thread's future, or an asyncio one on the event loop
+# that the writer process delivers its answers to (writer_process.py).
+Committed = Future[list[StoredOutcome]] | asyncio.Future[list[StoredOutcome]]
+
+
 @dataclass(frozen=True, slots=True)
 class WriterEvents:
     """What the writer reports, for metrics and health (all optional; called on the writer thread)."""
@@ -58,7 +64,7 @@ class Writer(Protocol):
 
     def log(self, pending: Any) -> None: ...
 
-    def submit(self, group: Sequence[Any]) -> Future[list[StoredOutcome]]: ...
+    def submit(self, group: Sequence[Any]) -> Committed: ...
 
     def flush(self, timeout: float = 10.0) -> bool: ...
 

@@ -7,7 +7,6 @@ string with invalid UTF-8, truncated bytes) is INVALID_ARGUMENT rather than grpc
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import hmac
 import logging
@@ -26,7 +25,7 @@ from grpc_status import rpc_status
 
 from supportability import errors
 from supportability.experiments.updates import update_bandits
-from supportability.online.loop import OnlineLoop, open_loop
+from supportability.online.loop import Answer, OnlineLoop, open_loop
 from supportability.online.monitor import OnlineMonitor
 from supportability.online.writer import WriterEvents
 from supportability.serving import reflection, tracing
@@ -216,8 +215,8 @@ class SupportabilityServer:
                     None, functools.partial(call, request, deadline=deadline)
                 )
             response = call(request)
-            if isinstance(response, concurrent.futures.Future):  # a durable write: answered once committed
-                return await asyncio.wrap_future(response)
+            if isinstance(response, Answer):  # a durable write: answered once committed
+                return await response
             return response
         finally:
             self._shedder.release()
@@ -409,6 +408,7 @@ class SupportabilityServer:
             events=events,
             retention_days=c.retention_days,
             writer_process=True,
+            event_loop=loop,
         )
 
     def _on_store_change(self, up: bool) -> None:
