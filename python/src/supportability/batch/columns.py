@@ -74,7 +74,7 @@ def _predictions(model: HeadsModel, cases: Sequence[Case]) -> dict[str, pa.Array
         # itself: alone it would take a kind's single-case kernel (the boosted kind's forest), which
         # agrees with the batch kernel the rest of the file takes only to float32 rounding.
         return {name: column.slice(0, 1) for name, column in _predictions(model, [cases[0], cases[0]]).items()}
-    scores, _ = model.raw_scores(cases)
+    scores, state = model.raw_scores(cases)
     probs = model.probabilities(scores)
     out: dict[str, pa.Array] = {}
     routing = probs.get("routing")
@@ -87,7 +87,7 @@ def _predictions(model: HeadsModel, cases: Sequence[Case]) -> dict[str, pa.Array
         out["routing_top_queues"] = _lists(queues.take(top.ravel()), top.shape)
         out["routing_top_probabilities"] = _lists(pa.array(top_p.ravel()), top.shape)
         if model.decision_threshold is not None:
-            auto, scoped_out, _ = model.decide(scores, routing)
+            auto, scoped_out, _ = model.decide(scores, routing, state)
             reason = np.where(scoped_out, 1, np.where(auto, -1, 0))  # predict's order: out of scope first
             out["decision_action"] = _ACTIONS.take(np.where(auto, 0, 1))
             out["decision_confidence"] = out["routing_probability"]

@@ -9,7 +9,8 @@ of them. On test.csv their cases are labelled out of scope and the rest keep the
 `evaluate(..., oos_label=OUT_OF_SCOPE)` reports out-of-scope recall at 95% in-scope coverage, the
 AUROC of in-scope against out-of-scope, in-scope top-1 and the decision's precision with the
 out-of-scope score the model was trained with, and the first two for the other scores
-(models/scope.py).
+(models/scope.py; a distance score fitted on the model's training cases, for the kinds with an
+embedding).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from supportability.benchmarks import banking77, write_results
 from supportability.data.dataset import LabeledCases
 from supportability.evaluation.evaluate import evaluate
 from supportability.models.heads import HeadsModel
-from supportability.models.scope import SCORES
-from supportability.training.trainer import train
+from supportability.models.scope import EMBEDDING_SCORES, SCORES, OutOfScope
+from supportability.training.trainer import fit_out_of_scope, train
 
 OUT_OF_SCOPE = "out_of_scope"
 FIGURES = (
@@ -56,17 +57,20 @@ def relabel(data: LabeledCases, unseen: set[str]) -> LabeledCases:
     return dataclasses.replace(data, labels={**data.labels, "queue": queues})
 
 
-def fit(kind: str, data: LabeledCases, say) -> HeadsModel:
+def fit(kind: str, data: LabeledCases, say) -> tuple[HeadsModel, LabeledCases]:
+    """The model and the cases its weights were fitted on (what an embedding score is fitted on)."""
     if kind == "linear":
-        return train(data, banking77.CONFIG, progress=say)[0]
+        return train(data, banking77.CONFIG, progress=say)[0], data
     from supportability.training import neural
     from supportability.training.neural_config import NeuralConfig
 
     config = NeuralConfig.for_kind(kind, test_fraction=banking77.CONFIG.test_fraction)  # as `train --data` passes it
     checkpoints = Path("var/registry/.checkpoints")
     if kind == "teacher":
-        return neural.train_teacher(data, config, checkpoint_root=checkpoints, progress=say)[0]
-    return neural.train_student(data, config, teacher=None, checkpoint_root=checkpoints, progress=say)[0]
+        teacher, splits, _ = neural.train_teacher(data, config, checkpoint_root=checkpoints, progress=say)
+        return teacher, data.subset(splits.train)
+    student, splits, _ = neural.train_student(data, config, teacher=None, checkpoint_root=checkpoints, progress=say)
+    return student, data.subset(splits.train)
 
 
 def run(kinds: tuple[str, ...], count: int, seed: int, dataset: Path) -> dict:
@@ -78,16 +82,19 @@ def run(kinds: tuple[str, ...], count: int, seed: int, dataset: Path) -> dict:
     results: dict = {"unseen": sorted(unseen), "kinds": {}}
     for kind in kinds:
         started = time.monotonic()
-        model = fit(kind, seen, say)
+        model, fitted_on = fit(kind, seen, say)
         seconds = time.monotonic() - started
         assert model.out_of_scope is not None
         trained_with = model.out_of_scope
         evaluation = evaluate(model, test, oos_label=OUT_OF_SCOPE)
         by_score = {trained_with.score: {f"{t}.{n}": evaluation.get(t, n) for t, n in FIGURES}}
         for score in (s for s in SCORES if s != trained_with.score):
+            if score in EMBEDDING_SCORES and not model.has_scope_embedding:
+                continue
             # Another score's threshold would need the out-of-fold scores again: only the figures
             # that set their own threshold on test.csv (the 95% in-scope quantile) are compared.
-            model.out_of_scope = dataclasses.replace(trained_with, score=score, threshold=-np.inf)
+            other = OutOfScope(score, -np.inf, trained_with.in_scope_coverage, trained_with.label)
+            model.out_of_scope = fit_out_of_scope(model, fitted_on, other)
             evaluation = evaluate(model, test, oos_label=OUT_OF_SCOPE)
             by_score[score] = {f"{t}.{n}": evaluation.get(t, n) for t, n in FIGURES[2:4]}
         model.out_of_scope = trained_with

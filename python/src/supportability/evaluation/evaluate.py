@@ -39,8 +39,9 @@ def evaluate(
     """Every metric on `data`; cases whose queue is `oos_label` are out of scope (see `_out_of_scope`).
     `scores`: the cases' raw scores from elsewhere (the trainer's out-of-fold scores) instead of the model's."""
     ev = Evaluation(case_count=len(data))
+    state = None  # what an embedding out-of-scope score reads (models/scope.py)
     if scores is None:
-        scores, _ = model.raw_scores(data.cases)
+        scores, state = model.raw_scores(data.cases)
     probs = model.probabilities(scores)
     slices = {"": np.ones(len(data), bool)}
     for attr in SLICE_ATTRIBUTES:
@@ -52,7 +53,7 @@ def evaluate(
 
     if "routing" in probs:
         _classification(ev, model, "routing", "queue", data, probs["routing"], scores, slices)
-        _decision(ev, model, data, scores, probs["routing"], oos_label)
+        _decision(ev, model, data, scores, state, probs["routing"], oos_label)
     if "urgency" in probs:
         _classification(ev, model, "urgency", "urgency", data, probs["urgency"], scores, slices)
     for task, key in (("escalation", "escalated"), ("csat_risk", "csat_negative")):
@@ -157,14 +158,14 @@ def _resolution(ev, data, quantiles) -> None:
         )
 
 
-def _decision(ev, model, data, scores, p, oos_label) -> None:
+def _decision(ev, model, data, scores, state, p, oos_label) -> None:
     if model.decision_threshold is None or "queue" not in data.labels:
         return
     head = model.heads["routing"]
     labels = np.array([head.labels.index(v) if v in head.labels else -1 for v in data.labels["queue"]])
     confidence = p.max(1)
     correct = p.argmax(1) == labels
-    auto, flagged, in_scope_score = model.decide(scores, p)
+    auto, flagged, in_scope_score = model.decide(scores, p, state)
     ev.add("decision", "threshold", model.decision_threshold)
     ev.add("decision", "target_precision", model.decision_target_precision)
     ev.add("decision", "coverage", float(auto.mean()))

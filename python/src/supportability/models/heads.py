@@ -28,6 +28,7 @@ Z90 = 1.2815515655446004  # the standard normal's 90% quantile
 _MEDIAN_AND_P90 = np.array([0.0, Z90])
 BINARY_TARGETS = {"escalation": "escalated", "csat_risk": "negative_csat"}
 EXPLAIN_TOP = 5  # features per explained task
+SCOPE_PREFIX = "out_of_scope."  # the out-of-scope score's arrays among the model's
 Explanations = list[tuple[str, str, list[tuple[str, float]]]]
 
 
@@ -76,6 +77,7 @@ class HeadsModel:
     out_of_scope: OutOfScope | None
     info: ModelInfo
     kind: ClassVar[str]  # the format name's prefix (models/kinds.py)
+    has_scope_embedding: ClassVar[bool] = False  # `scope_embedding` gives an embedding score its input
 
     def raw_scores(self, cases: Sequence[Case], now: datetime | None = None) -> tuple[np.ndarray, Any]:
         """(one row of scores per case, whatever `explain` needs from the same forward pass)."""
@@ -88,6 +90,17 @@ class HeadsModel:
     def explain(self, i: int, scores: np.ndarray, state: Any, result: CaseResult) -> Explanations:
         """Per task, the input features that moved case i's prediction most. Default: none."""
         return []
+
+    def scope_embedding(self, state: Any) -> np.ndarray:
+        """(cases, width): the embedding an embedding out-of-scope score (models/scope.py) reads, from
+        `raw_scores`' state. Default: none, so only the logit scores."""
+        raise ValueError(f"the {self.kind} kind has no embedding for an out-of-scope distance score")
+
+    def _scope_input(self, state: Any) -> np.ndarray | None:
+        """The cases' embedding if the out-of-scope score reads one."""
+        return (
+            self.scope_embedding(state) if self.out_of_scope is not None and self.out_of_scope.needs_embedding else None
+        )
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -125,7 +138,7 @@ class HeadsModel:
             return []
         scores, state = self.raw_scores(cases)
         outputs = self._outputs_one if len(cases) == 1 else self._outputs_many
-        out = outputs(scores, max(top_k, 1), article_count)
+        out = outputs(scores, max(top_k, 1), article_count, self._scope_input(state))
         results = [CaseResult() for _ in cases]
         if "routing" in out:
             labels, threshold, scope = self.heads["routing"].labels, self.decision_threshold, self.out_of_scope
@@ -163,7 +176,9 @@ class HeadsModel:
 
     # The outputs of every case as plain Python values, per task: (probabilities, top classes) for
     # routing, urgency and articles, a float or a (p50, p90) pair for the others.
-    def _outputs_many(self, scores: np.ndarray, top_k: int, article_count: int) -> dict[str, list]:
+    def _outputs_many(
+        self, scores: np.ndarray, top_k: int, article_count: int, embedding: np.ndarray | None = None
+    ) -> dict[str, list]:
         probs = self.probabilities(scores)
         out: dict[str, list] = {}
         for task, p in probs.items():
@@ -176,14 +191,16 @@ class HeadsModel:
         if self.out_of_scope is not None and "routing" in probs:
             head = self.heads["routing"]
             out["scope"] = self.out_of_scope.scores(
-                scores[:, head.start : head.stop], probs["routing"], _temperature(head), head.labels
+                scores[:, head.start : head.stop], probs["routing"], _temperature(head), head.labels, embedding
             ).tolist()
         articles = self.article_scores(scores, probs.get("routing"))
         if articles is not None:
             out["articles"] = list(zip(articles.tolist(), top_columns(articles, article_count).tolist(), strict=True))
         return out
 
-    def _outputs_one(self, scores: np.ndarray, top_k: int, article_count: int) -> dict[str, list]:
+    def _outputs_one(
+        self, scores: np.ndarray, top_k: int, article_count: int, embedding: np.ndarray | None = None
+    ) -> dict[str, list]:
         row = scores[0].tolist()
         out: dict[str, list] = {}
         for task, head in self.heads.items():
@@ -202,7 +219,7 @@ class HeadsModel:
                 out[task] = [(p, order[:top_k] if task == "routing" else order[0])]
                 if task == "routing" and self.out_of_scope is not None:
                     temperature = calibrator.t
-                    out["scope"] = [self.out_of_scope.score_one(s, p, temperature, head.labels)]
+                    out["scope"] = [self.out_of_scope.score_one(s, p, temperature, head.labels, embedding)]
         if self.articles is not None:
             a = self.articles
             cosine = row[a.start : a.stop]
@@ -213,9 +230,12 @@ class HeadsModel:
             out["articles"] = [(cosine, order[:article_count])]
         return out
 
-    def decide(self, scores: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(auto-routed, out of scope, in-scope score) per case, from raw scores and calibrated routing
-        probabilities already computed: `predict`'s decisions, vectorised (for evaluation)."""
+    def decide(
+        self, scores: np.ndarray, probs: np.ndarray, state: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(auto-routed, out of scope, in-scope score) per case, from raw scores, their `raw_scores`
+        state and calibrated routing probabilities already computed: `predict`'s decisions, vectorised
+        (for evaluation)."""
         head = self.heads["routing"]
         top = probs.argmax(axis=1)
         if self.out_of_scope is None:
@@ -223,7 +243,7 @@ class HeadsModel:
             out = np.zeros(len(probs), dtype=bool)
         else:
             in_scope = self.out_of_scope.scores(
-                scores[:, head.start : head.stop], probs, _temperature(head), head.labels
+                scores[:, head.start : head.stop], probs, _temperature(head), head.labels, self._scope_input(state)
             )
             out = np.array([self.out_of_scope.is_out(v, head.labels[k]) for v, k in zip(in_scope, top, strict=True)])
         threshold = self.decision_threshold if self.decision_threshold is not None else np.inf
@@ -358,6 +378,8 @@ def dump_heads(model: HeadsModel, arrays: dict[str, np.ndarray]) -> dict:
         },
         "articles": None,
     }
+    if model.out_of_scope is not None:
+        model.out_of_scope.dump_arrays(arrays, SCOPE_PREFIX)
     if model.articles is not None:
         a = model.articles
         arrays["articles.queue_index"] = a.queue_index
@@ -401,5 +423,7 @@ def load_heads(state: dict, arrays: Any) -> dict[str, Any]:
         "decision_threshold": state["decision"]["threshold"],
         "decision_target_precision": state["decision"]["target_precision"],
         "decision_estimate": state["decision"].get("estimate"),  # absent from models saved before it
-        "out_of_scope": OutOfScope(**scope) if (scope := state["decision"].get("out_of_scope")) else None,
+        "out_of_scope": (
+            OutOfScope.load(scope, arrays, SCOPE_PREFIX) if (scope := state["decision"].get("out_of_scope")) else None
+        ),
     }

@@ -63,6 +63,7 @@ class StudentSupportModel(HeadsModel):
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     _feature_names: list[str] | None = field(default=None, repr=False)
     kind = "student"
+    has_scope_embedding = True
 
     def feature_schema(self) -> dict:
         return {**text_and_context_schema(self.featurizer, self.context), "hidden": int(self.b_hidden.shape[0])}
@@ -87,6 +88,10 @@ class StudentSupportModel(HeadsModel):
                 cosine = (x_text @ self.article_vectors) / np.where(norm == 0, 1.0, norm)
             scores = np.hstack([scores, cosine.reshape(len(cases), -1)])
         return scores, (text, x_context, hidden)
+
+    def scope_embedding(self, state: Any) -> np.ndarray:
+        """The hidden layer (after its ReLU), from `raw_scores`' state."""
+        return state[2]
 
     def explain(self, i: int, scores: np.ndarray, state: Any, result: CaseResult) -> Explanations:
         (indptr, columns, values), x_context, hidden = state[0], state[1][i], state[2][i]

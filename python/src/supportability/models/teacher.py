@@ -106,6 +106,7 @@ class TeacherSupportModel(HeadsModel):
     out_of_scope: OutOfScope | None = None
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     kind = "teacher"
+    has_scope_embedding = True
 
     def feature_schema(self) -> dict:
         return {
@@ -130,7 +131,11 @@ class TeacherSupportModel(HeadsModel):
         if self.article_embeddings is not None:
             unit = embedding / np.maximum(np.linalg.norm(embedding, axis=1, keepdims=True), 1e-12)
             scores = np.hstack([scores, unit @ self.article_embeddings])
-        return scores, None
+        return scores, embedding
+
+    def scope_embedding(self, state: Any) -> np.ndarray:
+        """The fine-tuned encoder's mean-pooled embedding (`raw_scores`' state)."""
+        return state
 
     @property
     def _routing(self) -> slice:

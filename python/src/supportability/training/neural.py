@@ -42,6 +42,7 @@ from supportability.domain import URGENCY_LEVELS
 from supportability.features.context import ContextEncoder
 from supportability.models.heads import Head, HeadsModel, case_text
 from supportability.models.linear import LinearSupportModel
+from supportability.models.scope import OutOfScope
 from supportability.models.student import StudentSupportModel
 from supportability.models.teacher import Encoder, TeacherSupportModel, load_tokenizer
 from supportability.progress import progress_bar
@@ -54,6 +55,7 @@ from supportability.training.trainer import (
     calibrate,
     choose_decision,
     fit_features,
+    fit_out_of_scope,
     index_articles,
     split,
     train,
@@ -406,7 +408,7 @@ def train_student(
     )
     if data.articles and "article_ids" in data.labels:
         model.article_vectors = article_tfidf(featurizer, data)
-    _finish(model, data, held_out, config, step)
+    _finish(model, data, train_set, held_out, config, step)
     shutil.rmtree(checkpoint_root / key, ignore_errors=True)
     return model, splits, history
 
@@ -545,7 +547,7 @@ def train_teacher(
         step("embedding the articles")
         vectors = model.encoder([a.text for a in data.articles]).astype(np.float64)
         model.article_embeddings = (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).T
-    _finish(model, data, held_out, config, step)
+    _finish(model, data, train_set, held_out, config, step)
     shutil.rmtree(checkpoint_root / key, ignore_errors=True)
     return model, splits, history
 
@@ -590,17 +592,26 @@ def _start(
 
 
 def _finish(
-    model: HeadsModel, data: LabeledCases, held_out: LabeledCases, config: NeuralConfig, step: Progress
+    model: HeadsModel,
+    data: LabeledCases,
+    train_set: LabeledCases,
+    held_out: LabeledCases,
+    config: NeuralConfig,
+    step: Progress,
 ) -> None:
-    """Calibrate, index articles and choose the decision threshold on the exported model's scores."""
+    """Calibrate, index articles, fit the out-of-scope test and choose its threshold and the decision
+    threshold on the exported model's scores."""
     step("calibrating on held-out cases")
-    scores, _ = model.raw_scores(held_out.cases)  # raw scores do not depend on what is chosen below
+    scores, state = model.raw_scores(held_out.cases)  # raw scores do not depend on what is chosen below
     calibrate(model, held_out, config.seed, scores)
     if data.articles and "article_ids" in data.labels:
         step("indexing articles")
         index_articles(model, data, held_out, start=max(h.stop for h in model.heads.values()), scores=scores)
     method = {"held_out": "the calibration fold (neural kinds: one fold, no cross-fitting)"}
-    choose_decision(model, held_out, config, scores, method=method)
+    step(f"fitting the out-of-scope test ({config.scope_score})")
+    scope = OutOfScope(config.scope_score, 0.0, config.in_scope_coverage, config.oos_label)
+    fit_out_of_scope(model, train_set, scope)
+    choose_decision(model, held_out, config, scores, method=method, scope=scope, state=state)
 
 
 def _run_key(kind: str, data: LabeledCases, config: NeuralConfig, teacher: HeadsModel | None) -> str:

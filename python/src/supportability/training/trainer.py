@@ -455,27 +455,42 @@ def index_articles(
     model.articles.routing_weight = best[1]
 
 
+def fit_out_of_scope(model: HeadsModel, training: LabeledCases, scope: OutOfScope) -> OutOfScope:
+    """`scope`, an embedding score fitted on the model's embeddings of its training cases (never on
+    the held-out ones its threshold is set on); a logit score needs nothing."""
+    if scope.needs_embedding and "routing" in model.heads:
+        _, state = model.raw_scores(training.cases)
+        labels = model.heads["routing"].labels
+        scope.fit(model.scope_embedding(state), _encode(training.labels["queue"], labels), labels)
+    return scope
+
+
 def choose_decision(
     model: HeadsModel,
     held_out: LabeledCases,
     settings: DecisionSettings,
     scores: np.ndarray | None = None,
     method: dict | None = None,
+    scope: OutOfScope | None = None,
+    state: Any = None,
 ) -> ThresholdChoice | None:
     """The out-of-scope test and then the auto-route threshold (training/decision.py), from the raw
     scores of held-out cases; `method` says how those were made, for the manifest. The threshold is
-    chosen for the decision as served: a case the out-of-scope test flags is never auto-routed."""
+    chosen for the decision as served: a case the out-of-scope test flags is never auto-routed.
+    `scope`: the test to calibrate (`fit_out_of_scope`; default the settings' logit score), and
+    `state` what `raw_scores` returned beside `scores` (an embedding score reads it)."""
     if "routing" not in model.heads:
         return None
-    if scores is None:
-        scores, _ = model.raw_scores(held_out.cases)
+    scope = scope or OutOfScope(settings.scope_score, 0.0, settings.in_scope_coverage, settings.oos_label)
+    if scores is None or (scope.needs_embedding and state is None):
+        scores, state = model.raw_scores(held_out.cases)
     head = model.heads["routing"]
     routing = model.probabilities(scores)["routing"]
     queues = held_out.labels["queue"]
     y = _encode(queues, head.labels)
-    scope = OutOfScope(settings.scope_score, 0.0, settings.in_scope_coverage, settings.oos_label)
     assert isinstance(head.calibrator, Temperature)  # a class head's, set by `calibrate`
-    in_scope_score = scope.scores(scores[:, head.start : head.stop], routing, head.calibrator.t, head.labels)
+    embedding = model.scope_embedding(state) if scope.needs_embedding else None
+    in_scope_score = scope.scores(scores[:, head.start : head.stop], routing, head.calibrator.t, head.labels, embedding)
     in_scope = (y >= 0) & (queues != settings.oos_label)
     model.out_of_scope = None
     if in_scope.any():
