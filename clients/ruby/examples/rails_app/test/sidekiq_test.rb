@@ -31,7 +31,8 @@ class SidekiqTest < ActiveSupport::TestCase
     end
     assert decision["queue"].present?, decision
     assert decision["model_version"].present?, decision
-    assert_match(/TriageCaseJob.*done/, sidekiq.log)
+    # Sidekiq logs "done" after the job's last line has run, so after the cache write above.
+    sidekiq.wait_for("Sidekiq's done line for the job", timeout: TIMEOUT) { |log| log.match?(/TriageCaseJob.*done/) }
   ensure
     sidekiq&.stop
     redis&.stop
