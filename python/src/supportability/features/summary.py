@@ -44,6 +44,11 @@ def input_values(case: Case) -> tuple[Any, ...]:
     )
 
 
+def named_inputs(values: tuple[Any, ...]) -> dict[str, Any]:
+    """`input_values` by name."""
+    return dict(zip(INPUT_NAMES, values, strict=True))
+
+
 def summarize_inputs(case: Case) -> dict[str, Any]:
     """The drift-relevant inputs of one case as plain JSON values, by name."""
-    return dict(zip(INPUT_NAMES, input_values(case), strict=True))
+    return named_inputs(input_values(case))

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from supportability import errors
 from supportability.domain import Case
-from supportability.features.summary import INPUT_NAMES, input_values
+from supportability.features.summary import input_values, named_inputs
 from supportability.online import messages
 from supportability.online.sql_store import SqlStore
 from supportability.online.store import (
@@ -67,7 +67,7 @@ def logged_prediction(served: Served) -> LoggedPrediction:
         decision_action=None if decision is None else messages.ACTION_NAMES.get(decision.action),
         decision_confidence=None if decision is None else decision.confidence,
         decision_threshold=None if decision is None else decision.threshold,
-        inputs=dict(zip(INPUT_NAMES, inputs, strict=True)),
+        inputs=named_inputs(inputs),
         case_text=case_text,
         prediction=prediction,
         experiment=None if a is None else a.experiment,
