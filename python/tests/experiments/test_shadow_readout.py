@@ -9,6 +9,7 @@ import pytest
 
 from supportability.experiments import readout, shadow_readout
 from supportability.experiments.definition import Arm, new_experiment
+from supportability.experiments.outcome_metrics import METRICS
 from supportability.experiments.simulation import simulate_experiment
 from supportability.online.store import OutcomeFrame, ShadowFrame
 
@@ -65,7 +66,7 @@ def test_the_paired_variance_matches_a_bootstrap_over_units_and_is_below_the_unp
     shadow = shadow_of(frame, fix=0.3, seed=1)
     served_view = frame
     shadow_view = shadow_readout.shadow_view(frame, shadow, np.arange(len(frame)))
-    a, b = readout.METRICS["routing_accuracy"](served_view), readout.METRICS["routing_accuracy"](shadow_view)
+    a, b = METRICS["routing_accuracy"](served_view), METRICS["routing_accuracy"](shadow_view)
     paired = shadow_readout.paired_difference(a, b, frame.unit_id)
     assert paired is not None
     _, variance, _ = paired

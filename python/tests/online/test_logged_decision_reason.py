@@ -8,7 +8,7 @@ import time
 
 from supportability.domain import Case
 from supportability.features.summary import input_values
-from supportability.online.loop import Served, logged_prediction
+from supportability.online.records import Served, logged_prediction
 from supportability.online.sql_store import SqlStore
 from supportability.v1 import prediction_pb2
 

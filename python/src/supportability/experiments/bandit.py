@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from supportability.experiments.definition import RUNNING, Arm, Experiment, ExperimentError
-from supportability.experiments.readout import METRICS, PRIMARY
+from supportability.experiments.outcome_metrics import METRICS, PRIMARY
 from supportability.online.store import OutcomeFrame
 
 FLOOR = 0.01

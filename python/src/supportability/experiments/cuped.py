@@ -25,7 +25,7 @@ from supportability.experiments import sequential
 from supportability.online.store import OutcomeFrame
 
 MIN_COVERED = 0.1  # the share of units with pre-period cases below which CUPED is not worth its θ
-# A metric as readout.METRICS gives it: which rows count, and each row's value.
+# A metric as outcome_metrics.METRICS gives it: which rows count, and each row's value.
 Select = Callable[[OutcomeFrame], tuple[np.ndarray, np.ndarray]]
 
 

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from supportability.experiments.readout import METRICS, PRIMARY
+from supportability.experiments.outcome_metrics import METRICS, PRIMARY
 from supportability.online.store import OutcomeFrame
 
 PRIOR_STRENGTH = 10.0  # pseudo-observations pulling a context cell's mean towards its arm's mean

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from supportability.models import SupportModel
-from supportability.online.messages import ACTION_NAMES
+from supportability.online.records import ACTION_NAMES
 from supportability.online.store import ShadowPrediction
 from supportability.v1 import prediction_pb2
 

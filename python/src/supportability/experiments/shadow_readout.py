@@ -21,7 +21,8 @@ import numpy as np
 
 from supportability.experiments import sequential
 from supportability.experiments.definition import Experiment
-from supportability.experiments.readout import METRICS, MIN_UNITS, Metric, frame_rows, ratio_metric
+from supportability.experiments.outcome_metrics import METRICS
+from supportability.experiments.readout import MIN_UNITS, Metric, frame_rows, ratio_metric
 from supportability.online.store import OutcomeFrame, ShadowFrame
 
 COMPARED = ("routing_accuracy", "decision_precision", "decision_coverage", "escalation_catch_rate")

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit, log_softmax
 
 from supportability.metrics import binary_ece, multiclass_ece
@@ -45,6 +44,10 @@ class Temperature:
     floor: float = 0.0
 
     def fit(self, logits: np.ndarray, labels: np.ndarray) -> Temperature:
+        # Here, not at the top: serving only applies calibrators, and scipy.optimize (with the
+        # scipy.linalg it loads) is ~20 MB of every server's resident memory.
+        from scipy.optimize import minimize, minimize_scalar
+
         rows = np.arange(len(labels))
         if self.method == "temperature_floor":
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from supportability.models.heads import HeadsModel
+if TYPE_CHECKING:  # the registry imports this module, and reading manifests needs no model code
+    from supportability.models.heads import HeadsModel
 
 KINDS = {
     "boosted": "supportability.models.boosted",

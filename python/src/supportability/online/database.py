@@ -16,19 +16,17 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportability.online.store import SchemaError, StoreUnavailable
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_STORE = "sqlite:///var/online.db"
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -119,6 +117,10 @@ class ManagedTransactions:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    # Alembic (with Mako and Pygments, ~12 MB resident) only where the schema is checked or
+    # migrated: the log writer's process, which opens the store the server has just checked, never is.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))  # in code, so an installed wheel upgrades
     config.attributes["engine"] = engine
@@ -127,11 +129,17 @@ def _alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this code's head revision (`supportability online upgrade`)."""
+    from alembic import command
+
     command.upgrade(_alembic_config(engine), "head")
 
 
 def check_schema(engine: Engine, url: str) -> None:
     """Create the schema in an empty database; refuse one at another revision, naming the fix."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     try:
         with engine.connect() as connection:

@@ -8,7 +8,6 @@ reads straight from the store. Store errors leave it as the service's `Supportab
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
@@ -17,12 +16,12 @@ from typing import Any, Generic, TypeVar
 
 from supportability import errors
 from supportability.domain import Case
-from supportability.features.summary import input_values, named_inputs
+from supportability.features.summary import input_values
 from supportability.online import messages
+from supportability.online.records import known_queues_of, logged_prediction
 from supportability.online.sql_store import SqlStore
 from supportability.online.store import (
     Assignment,
-    LoggedPrediction,
     OnlineStore,
     OutcomeConflict,
     PredictionNotFound,
@@ -31,51 +30,10 @@ from supportability.online.store import (
     StoreUnavailable,
 )
 from supportability.online.writer import DEFAULT_QUEUE_SIZE, Committed, OnlineWriter, Writer, WriterEvents
-from supportability.registry import Registry, RegistryError
+from supportability.registry import Registry
 from supportability.v1 import outcome_service_pb2, prediction_pb2
 
 T = TypeVar("T")
-
-
-# What the request path hands the writer for each served prediction, the columns extracted on the
-# writer's side (which may be another process): (the CasePrediction as served, serialised; the case's
-# `features.summary.input_values`; its text, when kept; time.time(); latency in ms; the experiment
-# assignment, when one runs on the case's unit). A plain tuple: every served prediction is built and
-# pickled as one (measured: with a slots dataclass and a dict of inputs, 6.0 us a prediction; now 3.8).
-Served = tuple[bytes, tuple[Any, ...], str | None, float, float, Assignment | None]
-
-
-def logged_prediction(served: Served) -> LoggedPrediction:
-    """A served prediction as the log's record (runs on the writer's side)."""
-    prediction, inputs, case_text, predict_time, latency_ms, a = served
-    p = prediction_pb2.CasePrediction.FromString(prediction)
-    # Every served prediction passes here: each message field is looked at once.
-    resolution = p.resolution_time if p.HasField("resolution_time") else None
-    decision = p.decision if p.HasField("decision") else None
-    return LoggedPrediction(
-        prediction_id=p.prediction_id,
-        case_id=p.case_id,
-        model_version=p.model_version,
-        predict_time=datetime.fromtimestamp(predict_time, UTC),
-        latency_ms=latency_ms,
-        routing=tuple([(q.queue, q.probability) for q in p.routing.top_queues]),
-        escalation_probability=p.escalation.probability if p.HasField("escalation") else None,
-        urgency_level=messages.URGENCY_NAMES.get(p.urgency.level) if p.HasField("urgency") else None,
-        csat_risk_probability=p.csat_risk.probability if p.HasField("csat_risk") else None,
-        resolution_p50_hours=None if resolution is None else resolution.p50_hours,
-        resolution_p90_hours=None if resolution is None else resolution.p90_hours,
-        decision_action=None if decision is None else messages.ACTION_NAMES.get(decision.action),
-        decision_confidence=None if decision is None else decision.confidence,
-        decision_threshold=None if decision is None else decision.threshold,
-        inputs=named_inputs(inputs),
-        case_text=case_text,
-        prediction=prediction,
-        experiment=None if a is None else a.experiment,
-        arm=None if a is None else a.arm,
-        propensity=None if a is None else a.propensity,
-        unit_id=None if a is None else a.unit_id,
-        decision_reason=None if decision is None else messages.REASON_NAMES.get(decision.reason),
-    )
 
 
 def _service_error(exc: BaseException, request_id: str, index: int | None = None) -> BaseException:
@@ -245,19 +203,6 @@ class OnlineLoop:
     def close(self) -> None:
         self.writer.close()
         self.store.close()
-
-
-def known_queues_of(registry: Registry) -> Callable[[str], frozenset[str] | None]:
-    """A version's routing label set, read once from its manifest."""
-
-    @functools.lru_cache(maxsize=64)
-    def known_queues(version: str) -> frozenset[str] | None:
-        try:
-            return frozenset(registry.info(version).label_sets.get("routing", ()))
-        except RegistryError:
-            return None  # a version no longer in this registry: nothing is called outside its label set
-
-    return known_queues
 
 
 def open_loop(

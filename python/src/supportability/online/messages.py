@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from google.protobuf import timestamp_pb2
 
 from supportability.errors import FieldViolation, timestamp_violations
+from supportability.online.records import CSAT_NAMES, CSAT_NUMBERS, URGENCY_NAMES, URGENCY_NUMBERS
 from supportability.online.store import OutcomeValues, OutcomeWrite, PredictionRecord, StoredOutcome
 from supportability.v1 import outcome_pb2, prediction_pb2
 
@@ -22,25 +23,6 @@ MAX_BATCH_OUTCOMES = 1_000
 MAX_ID_CHARS = 128
 MAX_ARTICLES = 100
 MAX_RESOLUTION_HOURS = 24 * 365 * 10  # ten years: anything longer is a unit mistake
-
-# The contract's enums as the lower-case names the store and the models use.
-URGENCY_NAMES = {
-    prediction_pb2.URGENCY_LOW: "low",
-    prediction_pb2.URGENCY_NORMAL: "normal",
-    prediction_pb2.URGENCY_HIGH: "high",
-    prediction_pb2.URGENCY_CRITICAL: "critical",
-}
-URGENCY_NUMBERS = {name: number for number, name in URGENCY_NAMES.items()}
-CSAT_NAMES = {outcome_pb2.CSAT_RATING_GOOD: "good", outcome_pb2.CSAT_RATING_BAD: "bad"}
-CSAT_NUMBERS = {name: number for number, name in CSAT_NAMES.items()}
-ACTION_NAMES = {
-    prediction_pb2.DECISION_ACTION_AUTO_ROUTE: "auto_route",
-    prediction_pb2.DECISION_ACTION_HUMAN_TRIAGE: "human_triage",
-}
-REASON_NAMES = {
-    prediction_pb2.DECISION_REASON_LOW_CONFIDENCE: "low_confidence",
-    prediction_pb2.DECISION_REASON_OUT_OF_SCOPE: "out_of_scope",
-}
 
 
 def _id_violations(value: str, field: str) -> list[FieldViolation]:

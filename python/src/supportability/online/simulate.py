@@ -30,7 +30,7 @@ from supportability.data.dataset import LabeledCases
 from supportability.data.generator import GeneratorConfig, generate
 from supportability.domain import Case
 from supportability.errors import SupportabilityError
-from supportability.online.messages import CSAT_NUMBERS, URGENCY_NUMBERS
+from supportability.online.records import CSAT_NUMBERS, URGENCY_NUMBERS
 from supportability.v1 import outcome_pb2, support_case_pb2
 
 DEFAULT_SEED = 101  # not the default model's training seed (7): the traffic is new cases

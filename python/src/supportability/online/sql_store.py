@@ -370,11 +370,15 @@ def _column(value: Any) -> Any:
 class SqlStore:
     """The prediction log and outcome store on one database. Thread-safe; one instance per process."""
 
-    def __init__(self, url: str = database.DEFAULT_STORE, *, known_queues: KnownQueues | None = None) -> None:
+    def __init__(
+        self, url: str = database.DEFAULT_STORE, *, known_queues: KnownQueues | None = None, check_schema: bool = True
+    ) -> None:
+        """`check_schema=False` only for a store the caller has just checked (the writer process's)."""
         self.url = url
         self._writer_engine, self._reader_engine = database.engines(url)
         try:
-            database.check_schema(self._writer_engine, url)
+            if check_schema:
+                database.check_schema(self._writer_engine, url)
         except BaseException:  # a refused store leaves no connection behind
             self.close()
             raise

@@ -279,7 +279,7 @@ def _child_main(inbox: Connection, outbox: Connection, store_url: str, registry_
     # Below the server in the scheduler's eyes: when the cores are busy, serving goes first and the
     # log's queue absorbs the difference (and drops, counted, if it overflows).
     os.nice(WRITER_NICENESS)
-    from supportability.online.loop import known_queues_of, logged_prediction
+    from supportability.online.records import known_queues_of, logged_prediction
     from supportability.online.sql_store import SqlStore
     from supportability.registry import Registry
 
@@ -296,7 +296,8 @@ def _child_main(inbox: Connection, outbox: Connection, store_url: str, registry_
 
     try:
         try:
-            store = SqlStore(store_url, known_queues=known_queues_of(Registry(registry_path)))
+            # The server checked the schema as it opened its own store, just before starting this process.
+            store = SqlStore(store_url, known_queues=known_queues_of(Registry(registry_path)), check_schema=False)
         except Exception as exc:
             send("error", exc if isinstance(exc, StoreError) else StoreUnavailable(str(exc)))
             return

@@ -33,13 +33,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from supportability.models import kinds
 from supportability.models.api import ModelInfo, SupportModel
-from supportability.models.heads import HeadsModel
+
+if TYPE_CHECKING:  # reading manifests needs no model code (the log writer's process reads only those)
+    from supportability.models.heads import HeadsModel
 
 log = logging.getLogger(__name__)
 MANIFEST_FORMAT = 1
