@@ -31,14 +31,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import threadpoolctl
+
 import ghz
 import targets
 import tools
-from paired import paired_interval, verdict
+from paired import paired_difference, paired_interval, verdict
 from supportability.client import Client
 from supportability.experiments.definition import Arm, new_experiment
 from supportability.experiments.store import ExperimentStore
 from supportability.registry import Registry
+from supportability.serving.predictor import Predictor
 from supportability.testing import registry_with_twins
 from supportability.v1 import prediction_service_pb2
 
@@ -56,8 +59,11 @@ TARGETS = {  # name -> (mode, weight of the original; the twin gets the rest)
     "shadow": ("shadow", 1.0),
 }
 FIGURES = ("calls_per_second", "p50_ms", "p99_ms", "server_cpu_ms_per_call")
-TARGETS_MET = {"ab_99_1": ("server_cpu_ms_per_call", 0.02, "assignment adds <= 2% to PredictCase's CPU per call"),
-               "shadow": ("p99_ms", 0.10, "with a shadow on, the primary's p99 rises <= 10%")}  # fmt: skip
+# The assignment's target is read from the in-process rounds (in_process_assignment): over the socket,
+# a few microseconds are lost in the runs' 10-20% swings (the ab_99_1 row above shows them).
+TARGETS_MET = {"shadow": ("p99_ms", 0.10, "with a shadow on, the primary's p99 rises <= 10%")}
+IN_PROCESS_ROUNDS = 40
+IN_PROCESS_CALLS = 500  # per round and predictor, cycling through the merchants
 
 
 def _registry(source: Path, name: str, mode: str, weight: float) -> Path:
@@ -112,6 +118,36 @@ def _settled_shadows() -> int:
     return stored
 
 
+def in_process_assignment(roots: dict[str, Path], requests: list[prediction_service_pb2.PredictCaseRequest]
+                          ) -> dict[str, Any]:
+    """PredictCase's CPU per call in this process (`Predictor.predict_case`, from the request's bytes to
+    the response's; no socket, no log), with no experiment and with the 99/1 A/B test, in alternating
+    rounds: what the assignment adds, without gRPC's cost and the machine's noise around it. Every
+    merchant is placed once before the rounds, as a server's merchants come back."""
+    threadpoolctl.threadpool_limits(1)  # as `serve`
+    predictors = {name: Predictor(roots[name]) for name in ("none", "ab_99_1")}
+    payloads = [r.SerializeToString() for r in requests]
+    parse = prediction_service_pb2.PredictCaseRequest.FromString
+    for name, predictor in predictors.items():
+        served = [predictor.predict_case(parse(p)).prediction for p in payloads]
+        assigned = sum(bool(p.experiment.experiment) for p in served)
+        assert assigned == (len(served) if name != "none" else 0), f"{name}: {assigned} of {len(served)} assigned"
+    per_call: dict[str, list[float]] = {name: [] for name in predictors}
+    for turn in range(IN_PROCESS_ROUNDS):
+        order = list(predictors) if turn % 2 == 0 else list(reversed(predictors))
+        for name in order:
+            predict, first = predictors[name].predict_case, turn * IN_PROCESS_CALLS
+            started = time.process_time()
+            for i in range(first, first + IN_PROCESS_CALLS):
+                predict(parse(payloads[i % len(payloads)])).SerializeToString()
+            per_call[name].append((time.process_time() - started) / IN_PROCESS_CALLS * 1e6)
+    added, interval = paired_difference(per_call["ab_99_1"], per_call["none"])
+    return {"none_us_per_call": statistics.median(per_call["none"]),
+            "ab_99_1_us_per_call": statistics.median(per_call["ab_99_1"]),
+            "added_us_per_call": added, "added_us_ci95": interval, "rounds": IN_PROCESS_ROUNDS,
+            "calls_per_round": IN_PROCESS_CALLS, "per_call_us": per_call}
+
+
 def _figures(m: ghz.Measurement) -> dict[str, float | None]:
     return {"calls_per_second": m.calls_per_second, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms,
             "errors": sum(m.errors.values()), "server_cpu_ms_per_call": m.server_cpu_ms_per_call}
@@ -148,8 +184,10 @@ def main() -> int:
                 if name == "shadow":
                     answered += m.calls + 200
         stored = _settled_shadows() - before
+    print("bench: PredictCase in-process, no experiment against the 99/1 A/B test", file=sys.stderr)
+    in_process = in_process_assignment({name: WORKDIR / f"registry-{name}" for name in ("none", "ab_99_1")}, requests)
     results = {"runs": runs, "summary": summary(runs), "shadow_kept_up": {"answered": answered, "stored": stored},
-               "load_average": os.getloadavg()}
+               "in_process": in_process, "load_average": os.getloadavg()}
     print(render(results))
     out = CACHE / "bench" / "experiments-serving.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
@@ -193,6 +231,14 @@ def render(results: dict) -> str:
         if name in s:
             ratio, interval = s[name][f"{figure}_vs_none"], s[name][f"{figure}_vs_none_ci95"]
             lines.append(f"    {text} ({name}): {verdict(ratio, interval, limit)}")
+    p, served_us = results["in_process"], s["none"]["server_cpu_ms_per_call"] * 1e3
+    added, (low, high) = p["added_us_per_call"], p["added_us_ci95"]
+    lines.append(f"  in-process PredictCase CPU per call (medians of {p['rounds']} alternating rounds of "
+                 f"{p['calls_per_round']} calls): none {p['none_us_per_call']:.1f} us, ab_99_1 "
+                 f"{p['ab_99_1_us_per_call']:.1f} us; the assignment adds {added:.1f} us [{low:.1f}, {high:.1f}]")  # fmt: skip
+    lines.append(f"    assignment adds <= 2% to PredictCase's CPU per call: those microseconds against none's "
+                 f"{served_us:.0f} us of server CPU per call over the socket (above): "
+                 f"{verdict(added / served_us, [low / served_us, high / served_us], 0.02)}")  # fmt: skip
     dropped = "" if kept["stored"] >= kept["answered"] else (
         "; the rest were dropped, late or at a full queue, as the shadow yields the CPU to the primary (both "
         "processes log their counts as they end)")  # fmt: skip

@@ -23,6 +23,17 @@ def paired_interval(values: list[float], baseline: list[float], level: float = 0
     return [math.exp(centre - half) - 1, math.exp(centre + half) - 1]
 
 
+def paired_difference(values: list[float], baseline: list[float], level: float = 0.95) -> tuple[float, list[float] | None]:
+    """The mean of value - baseline over rounds, with its t interval (None below two rounds)."""
+    differences = [v - b for v, b in zip(values, baseline, strict=True)]
+    mean = statistics.fmean(differences)
+    if len(differences) < 2:
+        return mean, None
+    half = float(stats.t.ppf((1 + level) / 2, len(differences) - 1)) * statistics.stdev(differences)
+    half /= math.sqrt(len(differences))
+    return mean, [mean - half, mean + half]
+
+
 def verdict(ratio: float, interval: list[float] | None, limit: float, *, floor: bool = False) -> str:
     """Met when the whole interval is within the limit (at most `limit`, or at least it with `floor`),
     missed when all of it is beyond."""

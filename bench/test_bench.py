@@ -131,8 +131,13 @@ def test_experiments_bench_ratios_are_of_medians_and_every_request_names_its_mer
     assert summary["shadow"]["server_cpu_ms_per_call_vs_none"] == pytest.approx(0.5)
     assert summary["shadow"]["server_cpu_ms_per_call_vs_none_ci95"] == pytest.approx([0.5, 0.5])  # +50% each round
     kept = {"answered": 10, "stored": 9}
-    shown = experiments.render({"runs": runs, "summary": summary, "shadow_kept_up": kept, "load_average": (1, 1, 1)})
+    in_process = {"none_us_per_call": 130.0, "ab_99_1_us_per_call": 136.0, "added_us_per_call": 6.0,
+                  "added_us_ci95": [4.0, 8.0], "rounds": 40, "calls_per_round": 500}
+    shown = experiments.render({"runs": runs, "summary": summary, "shadow_kept_up": kept, "in_process": in_process,
+                                "load_average": (1, 1, 1)})
     assert "p99 rises <= 10% (shadow): +4.5% (95% CI" in shown and "not settled" in shown  # the wild rounds' spread
+    # 6 us [4, 8] of the 1,000 us a call costs the server: 0.6% [0.4%, 0.8%]
+    assert "PredictCase's CPU per call: those microseconds" in shown and "+0.6% (95% CI +0.4% to +0.8%): met" in shown
     requests = experiments._requests()
     merchants = {r.support_case.account.merchant_id for r in requests}
     assert len(merchants) == len(requests) == experiments.MERCHANTS and all(not r.request_id for r in requests)

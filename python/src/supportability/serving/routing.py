@@ -60,6 +60,8 @@ def shadow_jobs(
     predictions: Sequence[prediction_pb2.CasePrediction],
 ) -> list[ShadowJob]:
     """A job for each served case that a shadow experiment's versions score, under its prediction id."""
+    if not any(routed.shadows for routed in placed):  # an A/B test or a bandit: every call passes here
+        return []
     now = time.monotonic()
     return [
         ShadowJob(routed.assignment.experiment, p.prediction_id, case.SerializeToString(), routed.shadows, now)
