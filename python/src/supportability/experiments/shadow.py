@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 1_000
 DEADLINE_SECONDS = 2.0
 BATCH = 200  # jobs per vectorised scoring call and store write
-LINGER_SECONDS = 0.05  # how long the worker gathers jobs before scoring (well inside the deadline)
+# How long jobs are gathered before scoring, well inside the deadline. The vectorised call's cost per
+# case falls with the batch: at concurrency 1 (~800 calls/s), 0.25 s (batches of 200) cut what the
+# shadow adds to the server's CPU per call from 0.19 to 0.05 ms, against 0.05 s (batches of ~40).
+# The serving side's queue (QUEUE_SIZE) holds 0.25 s of 4,000 calls/s.
+LINGER_SECONDS = 0.25
 
 # (model, serialized SupportCases, prediction ids) -> the CasePredictions the model would have served
 Score = Callable[[SupportModel, Sequence[bytes], Sequence[str]], list[prediction_pb2.CasePrediction]]
