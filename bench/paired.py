@@ -18,8 +18,7 @@ def paired_interval(values: list[float], baseline: list[float], level: float = 0
     logs = [math.log(v / b) for v, b in zip(values, baseline, strict=True) if v > 0 and b > 0]
     if len(logs) < 2:
         return None
-    centre = statistics.fmean(logs)
-    half = float(stats.t.ppf((1 + level) / 2, len(logs) - 1)) * statistics.stdev(logs) / math.sqrt(len(logs))
+    centre, half = statistics.fmean(logs), _t_half_width(logs, level)
     return [math.exp(centre - half) - 1, math.exp(centre + half) - 1]
 
 
@@ -29,9 +28,13 @@ def paired_difference(values: list[float], baseline: list[float], level: float =
     mean = statistics.fmean(differences)
     if len(differences) < 2:
         return mean, None
-    half = float(stats.t.ppf((1 + level) / 2, len(differences) - 1)) * statistics.stdev(differences)
-    half /= math.sqrt(len(differences))
+    half = _t_half_width(differences, level)
     return mean, [mean - half, mean + half]
+
+
+def _t_half_width(sample: list[float], level: float) -> float:
+    """Half the width of the t interval of the sample's mean."""
+    return float(stats.t.ppf((1 + level) / 2, len(sample) - 1)) * statistics.stdev(sample) / math.sqrt(len(sample))
 
 
 def verdict(ratio: float, interval: list[float] | None, limit: float, *, floor: bool = False) -> str:

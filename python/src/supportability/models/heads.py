@@ -77,7 +77,6 @@ class HeadsModel:
     out_of_scope: OutOfScope | None
     info: ModelInfo
     kind: ClassVar[str]  # the format name's prefix (models/kinds.py)
-    has_scope_embedding: ClassVar[bool] = False  # `scope_embedding` gives an embedding score its input
 
     def raw_scores(self, cases: Sequence[Case], now: datetime | None = None) -> tuple[np.ndarray, Any]:
         """(one row of scores per case, whatever `explain` needs from the same forward pass)."""
@@ -95,6 +94,11 @@ class HeadsModel:
         """(cases, width): the embedding an embedding out-of-scope score (models/scope.py) reads, from
         `raw_scores`' state. Default: none, so only the logit scores."""
         raise ValueError(f"the {self.kind} kind has no embedding for an out-of-scope distance score")
+
+    @property
+    def has_scope_embedding(self) -> bool:
+        """Whether this kind gives an embedding score its input (it overrides `scope_embedding`)."""
+        return type(self).scope_embedding is not HeadsModel.scope_embedding
 
     def _scope_input(self, state: Any) -> np.ndarray | None:
         """The cases' embedding if the out-of-scope score reads one."""

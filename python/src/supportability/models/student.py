@@ -63,7 +63,6 @@ class StudentSupportModel(HeadsModel):
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     _feature_names: list[str] | None = field(default=None, repr=False)
     kind = "student"
-    has_scope_embedding = True
 
     def feature_schema(self) -> dict:
         return {**text_and_context_schema(self.featurizer, self.context), "hidden": int(self.b_hidden.shape[0])}

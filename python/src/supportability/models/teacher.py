@@ -106,7 +106,6 @@ class TeacherSupportModel(HeadsModel):
     out_of_scope: OutOfScope | None = None
     info: ModelInfo = field(default=None)  # type: ignore[assignment]
     kind = "teacher"
-    has_scope_embedding = True
 
     def feature_schema(self) -> dict:
         return {

@@ -1,8 +1,8 @@
 """A served prediction as the prediction log's record, and the contract's enums as the store's names.
 
-The writer builds the records on its side, which in the server is a process of its own: this module
-and the store are all it imports of the online loop, so it carries neither gRPC nor the
-OutcomeService's validation (messages.py, loop.py), and stays small in memory.
+The writer builds the records on its side, which in the server is a process of its own. That process
+imports this module, not loop.py or messages.py, so it carries neither gRPC nor the OutcomeService's
+validation, and stays small in memory (tests/test_imports.py).
 """
 
 from __future__ import annotations

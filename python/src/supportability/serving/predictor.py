@@ -256,8 +256,8 @@ class Predictor:
         if not routes or routes[0].model is None:  # no experiment runs, or the request named its version
             model = self._model_for(request.model_version, request_id)
             return self._run(model, cases, request.options, routes, into)
-        groups = [(routes[0].model, [0])] if len(routes) == 1 else routing.by_model(routes)  # a PredictCase: its arm
-        if len(groups) == 1:  # one arm answers every case: nothing to reorder
+        groups = routing.by_model(routes)
+        if len(groups) == 1:  # one arm answers every case (a PredictCase always): nothing to reorder
             predictions = self._run(groups[0][0], cases, request.options, routes, into)
         else:
             by_index: dict[int, prediction_pb2.CasePrediction] = {}
