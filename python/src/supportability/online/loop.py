@@ -1,7 +1,8 @@
 """`OnlineLoop`: the online side as the predictor and the server use it.
 
 It logs served predictions (off the request path, through the writer), and answers the
-OutcomeService's requests: validation here, durable writes through the writer's group commit,
+OutcomeService's requests: validation here, durable writes through the writer's group commit (the
+writer builds each write from the outcome's bytes, records.outcome_write),
 reads straight from the store. Store errors leave it as the service's `SupportabilityError`s.
 """
 
@@ -18,7 +19,7 @@ from supportability import errors
 from supportability.domain import Case
 from supportability.features.summary import input_values
 from supportability.online import messages
-from supportability.online.records import known_queues_of, logged_prediction
+from supportability.online.records import known_queues_of, logged_prediction, outcome_write
 from supportability.online.sql_store import SqlStore
 from supportability.online.store import (
     Assignment,
@@ -140,9 +141,9 @@ class OnlineLoop:
         )
         if violations:
             raise errors.invalid_outcome(violations, request_id)
-        write = messages.outcome_write(request.outcome, request_id)
+        sent = (request.outcome.SerializeToString(deterministic=True), request_id)
         return Answer(
-            self.writer.submit([write]),
+            self.writer.submit([sent]),
             lambda stored: outcome_service_pb2.RecordOutcomeResponse(
                 recorded_outcome=messages.recorded_outcome_to_proto(stored[0]), request_id=request_id
             ),
@@ -161,9 +162,9 @@ class OnlineLoop:
         ]
         if violations:
             raise errors.invalid_outcome(violations, request_id)
-        writes = [messages.outcome_write(o, request_id) for o in request.outcomes]
+        sent = [(o.SerializeToString(deterministic=True), request_id) for o in request.outcomes]
         return Answer(
-            self.writer.submit(writes),
+            self.writer.submit(sent),
             lambda stored: outcome_service_pb2.BatchRecordOutcomesResponse(
                 recorded_outcomes=[messages.recorded_outcome_to_proto(s) for s in stored], request_id=request_id
             ),
@@ -230,5 +231,7 @@ def open_loop(
             store_url, str(registry.path), queue_size=queue_size, events=events, event_loop=event_loop
         )
     else:
-        writer = OnlineWriter(store, to_logged=logged_prediction, queue_size=queue_size, events=events)
+        writer = OnlineWriter(
+            store, to_logged=logged_prediction, to_write=outcome_write, queue_size=queue_size, events=events
+        )
     return OnlineLoop(store, writer, **options)

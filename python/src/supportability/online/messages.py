@@ -1,5 +1,5 @@
 """The OutcomeService's messages: validation (every rule that makes an outcome INVALID_ARGUMENT) and
-the translation between them and the store's records.
+the store's records as the answers (the writer builds its writes: records.outcome_write).
 
 Validators return field violations rather than raising, so one error lists every problem, and a
 batch error names each bad outcome by index.
@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import math
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf import timestamp_pb2
 
 from supportability.errors import FieldViolation, timestamp_violations
 from supportability.online.records import CSAT_NAMES, CSAT_NUMBERS, URGENCY_NAMES, URGENCY_NUMBERS
-from supportability.online.store import OutcomeValues, OutcomeWrite, PredictionRecord, StoredOutcome
+from supportability.online.store import PredictionRecord, StoredOutcome
 from supportability.v1 import outcome_pb2, prediction_pb2
 
 MAX_BATCH_OUTCOMES = 1_000
@@ -94,32 +94,6 @@ def _records_something(outcome: outcome_pb2.Outcome) -> bool:
 
 
 _OPTIONAL_FIELDS = ("resolved_queue", "escalated", "resolution_hours", "decision_overridden")
-
-
-def _values(outcome: outcome_pb2.Outcome) -> OutcomeValues:
-    return OutcomeValues(
-        resolved_queue=outcome.resolved_queue if outcome.HasField("resolved_queue") else None,
-        escalated=outcome.escalated if outcome.HasField("escalated") else None,
-        final_urgency=URGENCY_NAMES.get(outcome.final_urgency),
-        csat_rating=CSAT_NAMES.get(outcome.csat_rating),
-        csat_score=outcome.csat_score or None,
-        resolution_hours=outcome.resolution_hours if outcome.HasField("resolution_hours") else None,
-        helpful_article_ids=tuple(outcome.helpful_article_ids) or None,
-        decision_overridden=outcome.decision_overridden if outcome.HasField("decision_overridden") else None,
-    )
-
-
-def outcome_write(outcome: outcome_pb2.Outcome, request_id: str) -> OutcomeWrite:
-    """A validated Outcome as the store's write."""
-    return OutcomeWrite(
-        prediction_id=outcome.prediction_id,
-        case_id=outcome.case_id,
-        values=_values(outcome),
-        occur_time=outcome.occur_time.ToDatetime(UTC) if outcome.HasField("occur_time") else None,
-        correction=outcome.correction,
-        request_id=request_id,
-        sent=outcome.SerializeToString(deterministic=True),
-    )
 
 
 @functools.lru_cache(maxsize=256)

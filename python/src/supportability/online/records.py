@@ -1,4 +1,5 @@
-"""A served prediction as the prediction log's record, and the contract's enums as the store's names.
+"""A served prediction as the prediction log's record, a sent outcome as the store's write, and the
+contract's enums as the store's names.
 
 The writer builds the records on its side, which in the server is a process of its own. That process
 imports this module, not loop.py or messages.py, so it carries neither gRPC nor the OutcomeService's
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from supportability.features.summary import named_inputs
-from supportability.online.store import Assignment, LoggedPrediction
+from supportability.online.store import Assignment, LoggedPrediction, OutcomeValues, OutcomeWrite
 from supportability.registry import Registry, RegistryError
 from supportability.v1 import outcome_pb2, prediction_pb2
 
@@ -75,6 +76,37 @@ def logged_prediction(served: Served) -> LoggedPrediction:
         propensity=None if a is None else a.propensity,
         unit_id=None if a is None else a.unit_id,
         decision_reason=None if decision is None else REASON_NAMES.get(decision.reason),
+    )
+
+
+# What the request path hands the writer for each validated outcome: (the Outcome as sent, in its
+# deterministic wire form, which the history keeps; the request's id). Bytes pickle at a fraction of
+# what an `OutcomeWrite` costs to build, pickle and rebuild (measured in a batch of 1,000: 9.6 us an
+# outcome to build, 2.7 to pickle and 7.0 to unpickle, against 0.8 to serialise and pickle).
+SentOutcome = tuple[bytes, str]
+
+
+def outcome_write(sent: SentOutcome) -> OutcomeWrite:
+    """A sent outcome as the store's write (runs on the writer's side)."""
+    data, request_id = sent
+    o = outcome_pb2.Outcome.FromString(data)
+    return OutcomeWrite(
+        prediction_id=o.prediction_id,
+        case_id=o.case_id,
+        values=OutcomeValues(
+            resolved_queue=o.resolved_queue if o.HasField("resolved_queue") else None,
+            escalated=o.escalated if o.HasField("escalated") else None,
+            final_urgency=URGENCY_NAMES.get(o.final_urgency),
+            csat_rating=CSAT_NAMES.get(o.csat_rating),
+            csat_score=o.csat_score or None,
+            resolution_hours=o.resolution_hours if o.HasField("resolution_hours") else None,
+            helpful_article_ids=tuple(o.helpful_article_ids) or None,
+            decision_overridden=o.decision_overridden if o.HasField("decision_overridden") else None,
+        ),
+        occur_time=o.occur_time.ToDatetime(UTC) if o.HasField("occur_time") else None,
+        correction=o.correction,
+        request_id=request_id,
+        sent=data,
     )
 
 

@@ -23,7 +23,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from supportability.online.store import LoggedPrediction, OnlineStore, StoredOutcome, StoreError, StoreUnavailable
+from supportability.online.store import (
+    LoggedPrediction,
+    OnlineStore,
+    OutcomeWrite,
+    StoredOutcome,
+    StoreError,
+    StoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +83,16 @@ class Rounds:
     shared by the writer thread below and the writer process's loop."""
 
     def __init__(
-        self, store: OnlineStore, *, to_logged: Callable[[Any], LoggedPrediction], events: WriterEvents | None = None
+        self,
+        store: OnlineStore,
+        *,
+        to_logged: Callable[[Any], LoggedPrediction],
+        to_write: Callable[[Any], OutcomeWrite],
+        events: WriterEvents | None = None,
     ) -> None:
         self.store = store
-        self._to_logged = to_logged  # runs on the writer's side: the request path only appends
+        # Both run on the writer's side: the request path only hands over what it was sent or served.
+        self._to_logged, self._to_write = to_logged, to_write
         self._events = events or WriterEvents()
         self.store_up = True
         self.dropped = 0
@@ -126,7 +139,9 @@ class Rounds:
 
     def write_outcomes(self, jobs: list[tuple[Sequence[Any], Future[list[StoredOutcome]]]]) -> None:
         try:
-            results: list[list[StoredOutcome] | StoreError] = self.store.record_outcomes([group for group, _ in jobs])
+            to_write = self._to_write
+            groups = [[to_write(sent) for sent in group] for group, _ in jobs]
+            results: list[list[StoredOutcome] | StoreError] = self.store.record_outcomes(groups)
         except BaseException as exc:  # nothing was committed: every caller hears why
             if isinstance(exc, StoreUnavailable):
                 self._set_store_up(False, exc)
@@ -152,11 +167,12 @@ class OnlineWriter:
         store: OnlineStore,
         *,
         to_logged: Callable[[Any], LoggedPrediction],
+        to_write: Callable[[Any], OutcomeWrite],
         queue_size: int = DEFAULT_QUEUE_SIZE,
         events: WriterEvents | None = None,
     ) -> None:
         self.store = store
-        self.rounds = Rounds(store, to_logged=to_logged, events=events)
+        self.rounds = Rounds(store, to_logged=to_logged, to_write=to_write, events=events)
         self._queue_size = queue_size
         self._predictions: collections.deque[Any] = collections.deque()
         self._outcomes: collections.deque[tuple[Sequence[Any], Future[list[StoredOutcome]]]] = collections.deque()

@@ -279,7 +279,7 @@ def _child_main(inbox: Connection, outbox: Connection, store_url: str, registry_
     # Below the server in the scheduler's eyes: when the cores are busy, serving goes first and the
     # log's queue absorbs the difference (and drops, counted, if it overflows).
     os.nice(WRITER_NICENESS)
-    from supportability.online.records import known_queues_of, logged_prediction
+    from supportability.online.records import known_queues_of, logged_prediction, outcome_write
     from supportability.online.sql_store import SqlStore
     from supportability.registry import Registry
 
@@ -308,7 +308,7 @@ def _child_main(inbox: Connection, outbox: Connection, store_url: str, registry_
             committed_outcomes=committed.append,  # sent with the round's results: one message, one wake-up
             store_up=lambda up: send("store_up", up),
         )
-        rounds = Rounds(store, to_logged=logged_prediction, events=events)
+        rounds = Rounds(store, to_logged=logged_prediction, to_write=outcome_write, events=events)
         send("ready")
         _serve(inbox, rounds, queue_size, send, committed)
         store.close()
