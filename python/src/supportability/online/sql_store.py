@@ -40,6 +40,7 @@ from supportability.online import database
 from supportability.online.columns import decoded_json, outcome_frame, paused_gc
 from supportability.online.schema import OutcomeRevisionRow, OutcomeRow, PredictionRow, ShadowPredictionRow
 from supportability.online.store import (
+    OUTCOME_FIELDS,
     LoggedPrediction,
     OutcomeConflict,
     OutcomeFrame,
@@ -118,6 +119,8 @@ _SQLITE_OUTCOMES = _sqlite_insert("outcomes", OUTCOME_COLUMNS)
 _SQLITE_REVISIONS = _sqlite_insert("outcome_revisions", _REVISION_COLUMNS)
 _OUTCOME_TIMES = [OUTCOME_COLUMNS.index(name) for name in ("occur_time", "record_time", "update_time")]
 _OUTCOME_ARTICLES = OUTCOME_COLUMNS.index("helpful_article_ids")
+_OUTCOME_ROW = operator.itemgetter(*OUTCOME_COLUMNS)  # a row dict's values in column order, one C call
+_VALUES_IN_ORDER = operator.attrgetter(*OUTCOME_FIELDS)  # an OutcomeValues' fields, one C call
 _UPDATE_OUTCOMES = (
     update(OUTCOMES)
     .where(OUTCOMES.c.prediction_id == bindparam("key"))
@@ -239,56 +242,63 @@ class _Round:
         if target is None:
             raise PredictionNotFound(write.prediction_id, write.case_id)
         pid, case_id, version = target
-        given = write.values.given()
         row = trial.get(pid) or self.state.get(pid)
-        new = row is None
         if row is None:
-            row = dict.fromkeys(OUTCOME_COLUMNS) | {
-                "prediction_id": pid,
-                "occur_time": write.occur_time or self.now,
-                "record_time": self.now,
-                "update_time": self.now,
-            }
-            changed = dict(given)
-        else:
-            current = _values(row)
-            changed = {}
-            for name, value in given.items():
-                recorded = getattr(current, name)
-                if recorded == value:
-                    continue
-                if recorded is not None and not write.correction:
-                    raise OutcomeConflict(pid, name, recorded, value)
-                changed[name] = value
-            if not changed:
-                return _stored(row, case_id, version)  # the same outcome again: nothing to do
-            row = dict(row) | {"update_time": self.now}
-            if write.correction and write.occur_time is not None:
-                row["occur_time"] = write.occur_time
-        row |= {name: _column(value) for name, value in changed.items()}
+            return self._first(write, pid, case_id, version, trial, revisions)
+        current = _values(row)
+        changed = {}
+        for name, value in write.values.given().items():
+            recorded = getattr(current, name)
+            if recorded == value:
+                continue
+            if recorded is not None and not write.correction:
+                raise OutcomeConflict(pid, name, recorded, value)
+            changed[name] = value
+        if not changed:
+            return _stored(row, case_id, version)  # the same outcome again: nothing to do
+        row = dict(row) | {"update_time": self.now} | {name: _column(value) for name, value in changed.items()}
+        if write.correction and write.occur_time is not None:
+            row["occur_time"] = write.occur_time
         row["outside_label_set"] = self.outside(version, row["resolved_queue"])
         trial[pid] = row
-        revisions.append(
-            {
-                "prediction_id": pid,
-                "sent": write.sent,
-                "correction": write.correction,
-                "record_time": self.now,
-                "request_id": write.request_id,
-            }
-        )
-        if new:  # what was sent is what is stored: no need to read it back out of the row (most writes)
-            return StoredOutcome(
-                pid,
-                case_id,
-                version,
-                write.values,
-                _utc(row["occur_time"]),
-                row["outside_label_set"],
-                self.now,
-                self.now,
-            )
+        revisions.append(self._revision(pid, write))
         return _stored(row, case_id, version)
+
+    def _first(
+        self,
+        write: OutcomeWrite,
+        pid: str,
+        case_id: str,
+        version: str,
+        trial: dict[str, dict[str, Any]],
+        revisions: list[dict[str, Any]],
+    ) -> StoredOutcome:
+        """A prediction's first outcome (most writes): its row is what was sent, so it is built in
+        one go, and the answer is the write's own values, not read back out of the row."""
+        occur_time = write.occur_time or self.now
+        row = dict(zip(OUTCOME_FIELDS, _VALUES_IN_ORDER(write.values), strict=True))
+        if row["helpful_article_ids"] is not None:
+            row["helpful_article_ids"] = list(row["helpful_article_ids"])
+        outside = self.outside(version, row["resolved_queue"])
+        row |= {
+            "prediction_id": pid,
+            "occur_time": occur_time,
+            "outside_label_set": outside,
+            "record_time": self.now,
+            "update_time": self.now,
+        }
+        trial[pid] = row
+        revisions.append(self._revision(pid, write))
+        return StoredOutcome(pid, case_id, version, write.values, _utc(occur_time), outside, self.now, self.now)
+
+    def _revision(self, pid: str, write: OutcomeWrite) -> dict[str, Any]:
+        return {
+            "prediction_id": pid,
+            "sent": write.sent,
+            "correction": write.correction,
+            "record_time": self.now,
+            "request_id": write.request_id,
+        }
 
     def flush(self, connection: Connection) -> None:
         """Write the round back: new rows, changed rows and revisions, one statement each."""
@@ -316,7 +326,7 @@ class _Round:
 
         rows = []
         for pid in sorted(self.created):
-            row = [self.state[pid][name] for name in OUTCOME_COLUMNS]
+            row = list(_OUTCOME_ROW(self.state[pid]))
             for i in _OUTCOME_TIMES:
                 row[i] = stored_time(row[i])
             row[_OUTCOME_ARTICLES] = _to_json(row[_OUTCOME_ARTICLES])  # None as JSON null, as SQLAlchemy stores it
