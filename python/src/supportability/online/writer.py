@@ -18,7 +18,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +38,9 @@ DEFAULT_QUEUE_SIZE = 10_000
 # Rows per commit: large enough to amortise the fsync, small enough to keep a round short.
 MAX_PREDICTIONS_PER_ROUND = 2_000
 MAX_OUTCOME_GROUPS_PER_ROUND = 512
+# Outcomes per round (a group is never split): a round's answers go back only after its commit, so
+# rounds about one full batch long keep the writer busy while the server answers the previous one.
+MAX_OUTCOMES_PER_ROUND = 1_000
 # How long logged predictions may wait to share a commit: one commit per prediction costs the
 # serving threads far more (measured: PredictCase at 0.63x of the log-off rate) than a
 # quarter-second's delay costs anyone reading the log.
@@ -76,6 +79,17 @@ class Writer(Protocol):
     def flush(self, timeout: float = 10.0) -> bool: ...
 
     def close(self, timeout: float = 10.0) -> None: ...
+
+
+def next_round(groups: Iterable[Sequence[Any]]) -> int:
+    """How many of the leading queued groups make the next round: at most MAX_OUTCOME_GROUPS_PER_ROUND
+    groups and MAX_OUTCOMES_PER_ROUND outcomes (a larger group is a round of its own)."""
+    count = outcomes = 0
+    for group in groups:
+        if count and (count == MAX_OUTCOME_GROUPS_PER_ROUND or outcomes + len(group) > MAX_OUTCOMES_PER_ROUND):
+            break
+        count, outcomes = count + 1, outcomes + len(group)
+    return count
 
 
 class Rounds:
@@ -244,7 +258,7 @@ class OnlineWriter:
                 self._predictions.popleft() for _ in range(min(len(self._predictions), MAX_PREDICTIONS_PER_ROUND))
             ]
             self._first_pending = time.monotonic()  # any left behind start a new linger
-            n = min(len(self._outcomes), MAX_OUTCOME_GROUPS_PER_ROUND)
+            n = next_round(group for group, _ in self._outcomes)
             outcomes = [self._outcomes.popleft() for _ in range(n)]
             return predictions, outcomes
 

@@ -40,13 +40,13 @@ from supportability.online.frames import FrameReader
 from supportability.online.store import StoredOutcome, StoreError, StoreUnavailable
 from supportability.online.writer import (
     DEFAULT_QUEUE_SIZE,
-    MAX_OUTCOME_GROUPS_PER_ROUND,
     MAX_PREDICTIONS_PER_ROUND,
     PREDICTION_LINGER_SECONDS,
     RECOVERY_CHECK_SECONDS,
     Committed,
     Rounds,
     WriterEvents,
+    next_round,
 )
 
 log = logging.getLogger(__name__)
@@ -372,8 +372,10 @@ def _serve(conn: Connection, rounds: Rounds, queue_size: int, send: Callable[...
             for start in range(0, len(predictions), MAX_PREDICTIONS_PER_ROUND):
                 rounds.write_predictions(predictions[start : start + MAX_PREDICTIONS_PER_ROUND])
             predictions = []
-        for start in range(0, len(jobs), MAX_OUTCOME_GROUPS_PER_ROUND):
-            part = slice(start, start + MAX_OUTCOME_GROUPS_PER_ROUND)
+        start = 0
+        while start < len(jobs):
+            part = slice(start, start + next_round(group for group, _ in jobs[start:]))
+            start = part.stop
             rounds.write_outcomes(jobs[part])
             # One message for the round's callers: a message each cost the parent a wake-up each.
             results = [_result(key, future) for key, (_, future) in zip(keys[part], jobs[part], strict=True)]
