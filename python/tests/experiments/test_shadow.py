@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from supportability.experiments.definition import Arm, new_experiment
-from supportability.experiments.shadow import ShadowJob, ShadowScorer
+from supportability.experiments.shadow import CHUNK, ShadowJob, ShadowScorer
 from supportability.experiments.store import ExperimentStore
 from supportability.models import SupportModel
 from supportability.online.loop import open_loop
@@ -132,6 +132,22 @@ def test_a_slow_shadow_misses_its_deadline_and_a_full_queue_never_blocks() -> No
     scorer.close()
     assert scorer.counts.dropped_late >= 1
     assert scorer.counts.scored + scorer.counts.dropped_late + scorer.counts.dropped_full == 20
+
+
+def test_a_batch_is_scored_in_chunks_and_stored_whole_in_order() -> None:
+    calls: list[int] = []
+
+    def counted(
+        model: object, cases: Sequence[bytes], prediction_ids: Sequence[str]
+    ) -> list[prediction_pb2.CasePrediction]:
+        calls.append(len(cases))
+        return _scored(model, cases, prediction_ids)
+
+    stored: list[list[ShadowPrediction]] = []
+    jobs = [_job(("v",))._replace(prediction_id=f"pid-{i}") for i in range(2 * CHUNK + 3)]
+    ShadowScorer(counted, stored.append, _model).score(jobs)
+    assert calls == [CHUNK, CHUNK, 3]  # no call runs long: each is at most CHUNK cases
+    assert len(stored) == 1 and [s.prediction_id for s in stored[0]] == [j.prediction_id for j in jobs]
 
 
 def test_a_store_that_fails_is_counted_not_raised() -> None:
