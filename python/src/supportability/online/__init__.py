@@ -7,8 +7,9 @@ sql_store.py        the one OnlineStore implementation, on SQLite or PostgreSQL
 columns.py          rows of the joined prediction/outcome read, turned into numpy columns
 migrations/         Alembic revisions, shipped inside the package
 writer.py           the single writer thread: group commit of logged predictions and outcomes
-records.py          a served prediction as the log's record (built in the writer's process); enum names
-messages.py         the OutcomeService's messages: validation and conversion to and from records
+records.py          a served prediction and a sent outcome as the store's records (built in the
+                    writer's process); the contract's enums as the store's names
+messages.py         the OutcomeService's messages: validation, and the store's records as answers
 loop.py             OnlineLoop: what the predictor and the server call (log, record, read)
 evaluation.py       live metrics per version and window, with intervals; the label-free estimate
 drift.py            PSI of inputs and outputs against the reference in a version's manifest

@@ -53,6 +53,7 @@ from supportability.online.store import (
     ShadowPrediction,
     StoredOutcome,
     StoreError,
+    values_in_order,
 )
 from supportability.v1 import prediction_pb2
 
@@ -120,7 +121,6 @@ _SQLITE_REVISIONS = _sqlite_insert("outcome_revisions", _REVISION_COLUMNS)
 _OUTCOME_TIMES = [OUTCOME_COLUMNS.index(name) for name in ("occur_time", "record_time", "update_time")]
 _OUTCOME_ARTICLES = OUTCOME_COLUMNS.index("helpful_article_ids")
 _OUTCOME_ROW = operator.itemgetter(*OUTCOME_COLUMNS)  # a row dict's values in column order, one C call
-_VALUES_IN_ORDER = operator.attrgetter(*OUTCOME_FIELDS)  # an OutcomeValues' fields, one C call
 _UPDATE_OUTCOMES = (
     update(OUTCOMES)
     .where(OUTCOMES.c.prediction_id == bindparam("key"))
@@ -276,7 +276,7 @@ class _Round:
         """A prediction's first outcome (most writes): its row is what was sent, so it is built in
         one go, and the answer is the write's own values, not read back out of the row."""
         occur_time = write.occur_time or self.now
-        row = dict(zip(OUTCOME_FIELDS, _VALUES_IN_ORDER(write.values), strict=True))
+        row = dict(zip(OUTCOME_FIELDS, values_in_order(write.values), strict=True))
         if row["helpful_article_ids"] is not None:
             row["helpful_article_ids"] = list(row["helpful_article_ids"])
         outside = self.outside(version, row["resolved_queue"])

@@ -122,10 +122,11 @@ class OutcomeValues(Record):
 
     def given(self) -> dict[str, Any]:
         """The fields that are set."""
-        return {name: value for name, value in zip(OUTCOME_FIELDS, _ALL_VALUES(self), strict=True) if value is not None}
+        values = values_in_order(self)
+        return {name: value for name, value in zip(OUTCOME_FIELDS, values, strict=True) if value is not None}
 
 
-_ALL_VALUES = operator.attrgetter(*OUTCOME_FIELDS)  # one C call for every field, in order
+values_in_order = operator.attrgetter(*OUTCOME_FIELDS)  # an OutcomeValues' fields, in order, in one C call
 
 
 @dataclass(frozen=True, slots=True)
