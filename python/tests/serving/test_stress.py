@@ -63,8 +63,9 @@ def test_calls_beyond_the_limit_are_shed_with_retry_info(registry_path: Path) ->
 
 def test_work_stops_when_the_callers_deadline_passes(registry_path: Path) -> None:
     # No deadline margin: this is about work that has started, not about calls shed before it does.
+    # DEBUG, so that a call answered OK would be logged too.
     with (
-        ServerProcess(registry_path, "--shed-deadline-margin-seconds", "0") as server,
+        ServerProcess(registry_path, "--shed-deadline-margin-seconds", "0", "--log-level", "DEBUG") as server,
         Client(server.target, retries=False) as client,
     ):
         with pytest.raises(SupportabilityError) as caught:
