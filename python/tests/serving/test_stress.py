@@ -6,6 +6,7 @@ import json
 import signal
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -109,3 +110,34 @@ def test_sigterm_lets_in_flight_calls_finish(registry_path: Path) -> None:
         assert [first.request_id, *(r.request_id for r in rest)] == ["0", "1", "2", "3"]
         assert all(r.HasField("prediction") for r in [first, *rest])
         assert server.process.wait(30) == 0
+
+
+def test_a_stream_ended_by_its_deadline_is_counted_so(registry_path: Path) -> None:
+    with ServerProcess(registry_path, "--metrics-address", "127.0.0.1:0") as server:
+        channel = grpc.insecure_channel(server.target)
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        done = threading.Event()
+
+        def one_request_then_wait():
+            yield ps.StreamPredictCasesRequest(support_case=CASE)
+            done.wait(10)  # the stream stays open until its deadline
+
+        try:
+            responses = stub.StreamPredictCases(one_request_then_wait(), timeout=0.5)
+            assert next(responses).HasField("prediction")
+            with pytest.raises(grpc.RpcError) as ended:
+                next(responses)
+            assert ended.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        finally:
+            done.set()
+            channel.close()
+        serving = next(json.loads(line) for line in server.log_path.read_text().splitlines() if '"serving"' in line)
+        wanted = 'supportability_rpc_calls_total{code="DEADLINE_EXCEEDED",method="StreamPredictCases"} 1.0'
+        deadline = time.monotonic() + 10
+        while True:  # the server counts a call once its handler has unwound
+            with urllib.request.urlopen(f"http://127.0.0.1:{serving['metrics_port']}/metrics", timeout=5) as page:
+                text = page.read().decode()
+            if wanted in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert wanted in text, "; ".join(line for line in text.splitlines() if "calls_total{" in line)

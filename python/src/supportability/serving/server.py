@@ -58,6 +58,16 @@ BATCH_THREADS = 2
 DEADLINE_CANCEL_SLACK_SECONDS = 0.05
 
 
+def _deadline_passed(context: grpc.aio.ServicerContext) -> bool:
+    remaining = context.time_remaining()
+    return remaining is not None and remaining <= DEADLINE_CANCEL_SLACK_SECONDS
+
+
+def _cancelled_by(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    """What ended a call that grpc cancelled: its deadline, or its caller."""
+    return grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else grpc.StatusCode.CANCELLED
+
+
 async def _abort(context: grpc.aio.ServicerContext, error: errors.SupportabilityError) -> NoReturn:
     status = rpc_status.to_status(error.to_status())  # the details go in grpc-status-details-bin
     await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
@@ -172,12 +182,7 @@ class SupportabilityServer:
                 code, request_id, reason = exc.code, exc.request_id, exc.reason
                 await _abort(context, exc)
             except asyncio.CancelledError:  # the caller's deadline passed or it cancelled; grpc answered
-                remaining = context.time_remaining()
-                code = (
-                    grpc.StatusCode.DEADLINE_EXCEEDED
-                    if remaining is not None and remaining <= DEADLINE_CANCEL_SLACK_SECONDS
-                    else grpc.StatusCode.CANCELLED
-                )
+                code = _cancelled_by(context)
                 raise
             except Exception:  # a bug of ours: INTERNAL with the details logged, never the trace to the caller
                 log.exception("unexpected error", extra={"method": method})
@@ -240,8 +245,13 @@ class SupportabilityServer:
         try:
             async for data in requests:
                 yield self._stream_item(data).SerializeToString()
+            # A caller's deadline or cancellation also ends the requests here, as if the caller had
+            # finished (grpc.aio does not report it: grpc/grpc#36193): the deadline is told by the
+            # time left, a cancellation not at all.
+            if _deadline_passed(context):
+                code = grpc.StatusCode.DEADLINE_EXCEEDED
         except asyncio.CancelledError:
-            code = grpc.StatusCode.CANCELLED
+            code = _cancelled_by(context)
             raise
         finally:
             self.metrics.observe_call("StreamPredictCases", code.name, time.perf_counter() - started)
