@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -81,6 +82,14 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode if self.process else None
+
+    def metrics_text(self) -> str:
+        """The server's Prometheus page, on the port its "serving" log line names (with --metrics-address)."""
+        serving = next(
+            json.loads(line) for line in self.log_path.read_text().splitlines() if '"message": "serving"' in line
+        )
+        with urllib.request.urlopen(f"http://127.0.0.1:{serving['metrics_port']}/metrics", timeout=5) as page:
+            return page.read().decode()
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: nothing is flushed, no handler runs."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import grpc
@@ -254,11 +252,7 @@ def test_prometheus_metrics_on_their_own_port(registry_path: Path) -> None:
         client.batch_predict_cases([GOOD_CASE] * 3)
         _error(lambda: client.predict_case(sc.SupportCase()))
         list(client.stream_predict_cases(iter([ps.StreamPredictCasesRequest(support_case=GOOD_CASE)])))
-        started = next(
-            json.loads(line) for line in observed.log_path.read_text().splitlines() if '"message": "serving"' in line
-        )
-        with urllib.request.urlopen(f"http://127.0.0.1:{started['metrics_port']}/metrics", timeout=5) as page:
-            text = page.read().decode()
+        text = observed.metrics_text()
     assert 'supportability_rpc_calls_total{code="OK",method="PredictCase"} 1.0' in text
     assert 'supportability_rpc_calls_total{code="INVALID_ARGUMENT",method="PredictCase"} 1.0' in text
     assert 'supportability_rpc_latency_seconds_count{code="OK",method="BatchPredictCases"} 1.0' in text

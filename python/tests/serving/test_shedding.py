@@ -6,9 +6,7 @@ stream limit, which keeps a connection's excess calls in its client."""
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,9 +42,7 @@ def server(registry_path: Path):
 
 
 def _metrics(server: ServerProcess) -> dict[str, float]:
-    started = next(json.loads(line) for line in server.log_path.read_text().splitlines() if '"serving"' in line)
-    with urllib.request.urlopen(f"http://127.0.0.1:{started['metrics_port']}/metrics", timeout=5) as page:
-        lines = page.read().decode().splitlines()
+    lines = server.metrics_text().splitlines()
     return {name: float(value) for name, _, value in (line.rpartition(" ") for line in lines if line[:1] != "#")}
 
 
